@@ -1,0 +1,323 @@
+"""Configuration from `config/` and the environment, validated once, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+M = TypeVar("M", bound="BaseModel")
+
+CONFIG_DIR = Path(os.environ.get("BIXUE_CONFIG_DIR", Path(__file__).resolve().parents[1] / "config"))
+UNIT_CATEGORIES = ("county", "group")
+
+
+class ConfigError(Exception):
+    """A configuration file or variable is wrong; the message names the file and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Unit(_Strict):
+    name: str
+    category: Literal["county", "group"]
+    senders: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    admin_code: str | None = None
+
+    @field_validator("senders")
+    @classmethod
+    def _lower_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for addr in value:
+            if addr.count("@") != 1 or addr != addr.strip():
+                raise ValueError(f"not an e-mail address: {addr!r}")
+        return tuple(a.lower() for a in value)
+
+
+class Provider(_Strict):
+    name: str
+    forms: tuple[str, ...]
+    senders: tuple[str, ...]
+
+    @field_validator("senders")
+    @classmethod
+    def _lower_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(a.lower() for a in value)
+
+
+class UnitsFile(_Strict):
+    units: tuple[Unit, ...]
+    providers: tuple[Provider, ...] = ()
+
+
+class CountyTarget(_Strict):
+    fund_growth_pct: float
+    out_of_province_growth_pct: float
+    fdi_wan_usd: float
+    projects_5yi: int
+    projects_10yi: int
+    trips_out_of_prefecture: int
+    trips_out_of_province: int
+    leader_trips: int
+    top_leader_trips: int
+
+
+class GroupTarget(_Strict):
+    funds_yi: float
+    source: Literal["statistics", "self_reported"]
+    scope: tuple[str, ...]
+    projects_5yi: int
+    projects_10yi: int
+    activities: int
+    top_leader_trips: int
+
+
+class TargetsFile(_Strict):
+    year: int
+    counties: dict[str, CountyTarget]
+    groups: dict[str, GroupTarget]
+
+
+class Calendar(_Strict):
+    timezone: str = "Asia/Shanghai"
+    deadline_day: int = Field(20, ge=1, le=28)
+
+
+class Office(_Strict):
+    name: str
+    address: str
+
+
+class MailboxSettings(_Strict):
+    kind: Literal["maildir", "imap"] = "maildir"
+    path: str = "mailbox"
+
+
+class MailOutSettings(_Strict):
+    kind: Literal["outbox", "smtp"] = "outbox"
+    path: str = "outbox"
+
+
+class WarehouseSettings(_Strict):
+    url: str = ""
+
+
+class SettingsFile(_Strict):
+    office: Office
+    calendar: Calendar = Calendar()
+    mailbox: MailboxSettings = MailboxSettings()
+    mail_out: MailOutSettings = MailOutSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"配置文件不存在: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: YAML syntax error: {exc}") from exc
+
+
+def _validated(model: type[M], path: Path) -> M:
+    try:
+        return model.model_validate(_load_yaml(path))
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"key {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from exc
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    port: int
+    user: str
+    folder: str
+    ssl: bool
+    processed_folder: str
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    user: str
+    ssl: bool
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def secret(name: str) -> str:
+    """A secret from the environment, read at the moment of use; missing is a loud error."""
+    value = os.environ.get(name)
+    if not value:
+        raise ConfigError(f"environment variable {name} is not set (secrets never live in files)")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything one installation needs: its home folder, the config files and the overrides."""
+
+    home: Path
+    config_dir: Path = CONFIG_DIR
+
+    @cached_property
+    def file(self) -> SettingsFile:
+        return _validated(SettingsFile, self.config_dir / "settings.yaml")
+
+    @cached_property
+    def registry(self) -> UnitsFile:
+        reg = _validated(UnitsFile, self.config_dir / "units.yaml")
+        names = [u.name for u in reg.units]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{self.config_dir / 'units.yaml'}: key units: duplicate unit name")
+        owners: dict[str, str] = {}
+        for who in [*reg.units, *reg.providers]:
+            for addr in who.senders:
+                if addr in owners:
+                    raise ConfigError(
+                        f"{self.config_dir / 'units.yaml'}: sender {addr} registered for both "
+                        f"{owners[addr]} and {who.name}"
+                    )
+                owners[addr] = who.name
+        return reg
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        return self.registry.units
+
+    def unit(self, name: str) -> Unit:
+        for u in self.units:
+            if u.name == name:
+                return u
+        raise KeyError(name)
+
+    @cached_property
+    def industries(self) -> tuple[str, ...]:
+        data = _load_yaml(self.config_dir / "industries.yaml") or {}
+        items = data.get("industries")
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{self.config_dir / 'industries.yaml'}: key industries: list of names")
+        return tuple(items)
+
+    def targets(self, year: int) -> TargetsFile:
+        path = self.config_dir / "targets" / f"{year}.yaml"
+        targets = _validated(TargetsFile, path)
+        names = {u.name for u in self.units}
+        for section, expected in (("counties", "county"), ("groups", "group")):
+            declared = getattr(targets, section)
+            wanted = {u.name for u in self.units if u.category == expected}
+            for key in declared:
+                if key not in names:
+                    raise ConfigError(f"{path}: key {section}.{key}: not a registered unit")
+            if set(declared) != wanted:
+                missing = sorted(wanted - set(declared))
+                raise ConfigError(f"{path}: key {section}: no targets for {', '.join(missing)}")
+        for name, group in targets.groups.items():
+            for industry in group.scope:
+                if industry not in self.industries:
+                    raise ConfigError(
+                        f"{path}: key groups.{name}.scope: {industry} is not in industries.yaml"
+                    )
+        return targets
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.file.calendar.timezone)
+
+    @property
+    def deadline_day(self) -> int:
+        return self.file.calendar.deadline_day
+
+    @property
+    def office_address(self) -> str:
+        return _env("BIXUE_MAIL_FROM", self.file.office.address)
+
+    @property
+    def office_name(self) -> str:
+        return self.file.office.name
+
+    @property
+    def warehouse_url(self) -> str:
+        url = _env("BIXUE_WAREHOUSE_URL", self.file.warehouse.url)
+        return url or f"sqlite:///{self.home / 'warehouse.sqlite'}"
+
+    @property
+    def mailbox_kind(self) -> str:
+        kind = _env("BIXUE_MAILBOX", self.file.mailbox.kind)
+        if kind not in ("maildir", "imap"):
+            raise ConfigError(f"BIXUE_MAILBOX: must be maildir or imap, not {kind!r}")
+        return kind
+
+    @property
+    def mailbox_path(self) -> Path:
+        return self.home / _env("BIXUE_MAILBOX_PATH", self.file.mailbox.path)
+
+    @property
+    def imap(self) -> ImapSettings:
+        host = _env("BIXUE_IMAP_HOST")
+        if not host:
+            raise ConfigError("BIXUE_IMAP_HOST is not set (needed when BIXUE_MAILBOX=imap)")
+        return ImapSettings(
+            host=host,
+            port=int(_env("BIXUE_IMAP_PORT", "993")),
+            user=_env("BIXUE_IMAP_USER"),
+            folder=_env("BIXUE_IMAP_FOLDER", "INBOX"),
+            ssl=_env("BIXUE_IMAP_SSL", "true").lower() in ("1", "true", "yes"),
+            processed_folder=_env("BIXUE_IMAP_PROCESSED_FOLDER", ""),
+        )
+
+    @property
+    def mail_out_kind(self) -> str:
+        kind = _env("BIXUE_MAIL_OUT", self.file.mail_out.kind)
+        if kind not in ("outbox", "smtp"):
+            raise ConfigError(f"BIXUE_MAIL_OUT: must be outbox or smtp, not {kind!r}")
+        return kind
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.home / self.file.mail_out.path
+
+    @property
+    def smtp(self) -> SmtpSettings:
+        host = _env("BIXUE_SMTP_HOST")
+        if not host:
+            raise ConfigError("BIXUE_SMTP_HOST is not set (needed when BIXUE_MAIL_OUT=smtp)")
+        return SmtpSettings(
+            host=host,
+            port=int(_env("BIXUE_SMTP_PORT", "465")),
+            user=_env("BIXUE_SMTP_USER", self.office_address),
+            ssl=_env("BIXUE_SMTP_SSL", "true").lower() in ("1", "true", "yes"),
+        )
+
+    @property
+    def landing_path(self) -> Path:
+        return self.home / "landing"
+
+    def validate(self) -> None:
+        """Load every file now so a mistake surfaces before any mail is touched."""
+        _ = self.file, self.registry, self.industries
+        for path in sorted((self.config_dir / "targets").glob("*.yaml")):
+            self.targets(int(path.stem))
+
+
+def load_settings(home: str | Path | None = None) -> Settings:
+    """Settings for the home given on the command line, else BIXUE_HOME, else ./var."""
+    chosen = Path(home or _env("BIXUE_HOME") or "var").resolve()
+    settings = Settings(home=chosen)
+    settings.validate()
+    return settings

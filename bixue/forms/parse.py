@@ -1,0 +1,425 @@
+"""Read a submitted workbook into tidy rows: header found by content, cells normalised per kind."""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from bixue.forms.spec import FORMS, WORKBOOKS, Column, FormSpec
+from bixue.rules.problem import Problem, column_letter
+
+HEADER_SCAN_ROWS = 20
+NOTE_PREFIXES = ("注", "说明", "备注", "填表说明")
+TOTAL_LABELS = {"合计", "小计", "总计"}
+INVALID = "__invalid"
+
+
+def norm(value: object) -> str:
+    """Text as compared: NFKC (full-width to half-width), no white space of any kind."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+
+
+def clean_text(value: object) -> str:
+    """Text as stored: NFKC, line breaks folded, outer white space dropped."""
+    text = unicodedata.normalize("NFKC", str(value))
+    return re.sub(r"[ \t]*\r?\n[ \t]*", "\n", text).strip()
+
+
+@dataclass
+class ParsedSheet:
+    """One form's table from one sheet, with where each field was found."""
+
+    form: str
+    sheet: str
+    frame: pd.DataFrame
+    columns: dict[str, int]  # field key -> 0-based column index in the sheet
+    unit_text: str | None = None
+    period: tuple[int, int] | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def letter(self, key: str) -> str | None:
+        idx = self.columns.get(key)
+        return None if idx is None else column_letter(idx)
+
+
+@dataclass
+class ParsedWorkbook:
+    """Every recognised form in a workbook; problems about the file as a whole."""
+
+    workbook: str | None
+    sheets: list[ParsedSheet]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def period(self) -> tuple[int, int] | None:
+        return next((s.period for s in self.sheets if s.period), None)
+
+    @property
+    def unit_text(self) -> str | None:
+        return next((s.unit_text for s in self.sheets if s.unit_text), None)
+
+
+# ---------------------------------------------------------------- title lines
+
+_PERIOD_RANGE = re.compile(r"(\d{4})年(?:1|一)?月?[-—–~～至到]+(\d{1,2})月")
+_PERIOD_MONTH = re.compile(r"(\d{4})年(\d{1,2})月")
+_SUBMITTER = re.compile(r"^填报单位[:：]?(.*)$")
+
+
+def find_period(rows: Sequence[Sequence[Any]], upto: int) -> tuple[int, int] | None:
+    """The reporting period from the title lines: 2023年1—5月 (or 2023年5月) -> (2023, 5)."""
+    for row in rows[:upto]:
+        for cell in row:
+            text = norm(cell)
+            match = _PERIOD_RANGE.search(text) or _PERIOD_MONTH.search(text)
+            if match:
+                year, month = int(match.group(1)), int(match.group(2))
+                if 2000 <= year <= 2100 and 1 <= month <= 12:
+                    return year, month
+    return None
+
+
+def find_submitter(rows: Sequence[Sequence[Any]], upto: int) -> str | None:
+    """The 填报单位 text, whether in the same cell or the next non-empty one."""
+    for row in rows[:upto]:
+        cells = [norm(c) for c in row]
+        for i, text in enumerate(cells):
+            match = _SUBMITTER.match(text)
+            if not match:
+                continue
+            rest = match.group(1).strip()
+            if not rest:
+                rest = next((c for c in cells[i + 1 :] if c), "")
+            # A trailing "填报日期：…" or "单位：万元" in the same cell is not part of the name.
+            rest = re.split(r"填报(?:日期|时间|人)|联系人|单位[:：]", rest)[0]
+            return rest.strip(" ：:") or None
+    return None
+
+
+# ---------------------------------------------------------------- header detection
+
+
+def _header_keys(col: Column) -> set[str]:
+    return {norm(col.header), *(norm(a) for a in col.aliases)}
+
+
+def _fill_merged(grid: list[list[Any]], merged: Sequence[Any]) -> None:
+    """Copy each merged range's value into all its cells, so a parent header covers its children."""
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(grid):
+            continue
+        value = grid[r0][c0] if c0 < len(grid[r0]) else ""
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            for c in range(c0, min(c1, len(grid[r]) - 1) + 1):
+                grid[r][c] = value
+
+
+def _match_header(cell: str, col: Column) -> bool:
+    keys = _header_keys(col)
+    return cell in keys or any(k and (k in cell) for k in keys if len(k) >= 4)
+
+
+def locate_columns(
+    grid: list[list[Any]], spec: FormSpec
+) -> tuple[int, dict[str, int], int] | None:
+    """Header row, field -> column index, and the first row after the header block."""
+    best: tuple[int, dict[str, int], int] | None = None
+    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
+        top = [norm(c) for c in grid[r]]
+        below = [norm(c) for c in grid[r + 1]] if r + 1 < len(grid) else []
+        found: dict[str, int] = {}
+        for col in spec.columns:
+            for i, text in enumerate(top):
+                if i in found.values() or not _match_header(text, col):
+                    continue
+                if col.sub and (i >= len(below) or below[i] != norm(col.sub)):
+                    continue
+                found[col.key] = i
+                break
+        if len(found) >= max(2, (len(spec.columns) + 1) // 2) and (
+            best is None or len(found) > len(best[1])
+        ):
+            start = r + 2 if spec.two_row_header else r + 1
+            best = (r, found, start)
+    return best
+
+
+# ---------------------------------------------------------------- cell values
+
+_YI = {"亿元": 1.0, "亿": 1.0, "万元": 1e-4, "万": 1e-4, "元": 1e-8}
+_WAN_USD = {"万美元": 1.0, "亿美元": 1e4, "美元": 1e-4, "万": 1.0}
+_NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)([^\d]*)$")
+
+
+def _unit_table(col: Column) -> dict[str, float]:
+    return _WAN_USD if "万美元" in col.header else _YI
+
+
+def to_number(value: Any, col: Column) -> float | None:
+    """A number in the column's own unit; None when the text is not a number (kept as invalid)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return None if isinstance(value, float) and math.isnan(value) else float(value)
+    text = norm(value).replace(",", "").replace("，", "")
+    match = _NUMBER.match(text)
+    if not match:
+        return None
+    number, unit = float(match.group(1)), match.group(2)
+    if not unit:
+        return number
+    factor = _unit_table(col).get(unit)
+    return None if factor is None else number * factor
+
+
+_DATE = re.compile(r"^(?:(\d{4})[年./-])?(\d{1,2})[月./-](\d{1,2})日?$")
+
+
+def to_date(value: Any, year: int | None) -> date | None:
+    """A date from an Excel date, a serial, 2023.3.1, 2023-03-01, 2023年3月1日 or 3月1日."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 20000 < value < 80000:
+        return (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(value))).date()
+    match = _DATE.match(norm(value))
+    if not match:
+        return None
+    y = int(match.group(1)) if match.group(1) else year
+    if y is None:
+        return None
+    try:
+        return date(y, int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+_MONTH = re.compile(r"^(\d{4})[年./-](\d{1,2})月?$")
+
+
+def to_month(value: Any) -> str | None:
+    """A month as YYYY-MM from 2023年3月, 2023.3, 2023-03 or a date."""
+    if isinstance(value, datetime | date):
+        return f"{value.year:04d}-{value.month:02d}"
+    text = norm(value)
+    match = _MONTH.match(text)
+    if not match:
+        as_date = to_date(value, None)
+        return f"{as_date.year:04d}-{as_date.month:02d}" if as_date else None
+    month = int(match.group(2))
+    return f"{int(match.group(1)):04d}-{month:02d}" if 1 <= month <= 12 else None
+
+
+_RANGE_SPLIT = re.compile(r"至|到|[-—–~～]")
+
+
+def to_date_range(value: Any, year: int | None) -> tuple[date, date] | None:
+    """起止时间 such as 3月5日至3月8日 (or 3月5日至8日, or one day) inside the reporting year."""
+    if isinstance(value, datetime | date):
+        day = to_date(value, year)
+        return (day, day) if day else None
+    parts = [p for p in _RANGE_SPLIT.split(norm(value)) if p]
+    if len(parts) == 1:
+        day = to_date(parts[0], year)
+        return (day, day) if day else None
+    if len(parts) != 2:
+        return None
+    start = to_date(parts[0], year)
+    end_text = parts[1]
+    if start and re.fullmatch(r"\d{1,2}日?", end_text):
+        end_text = f"{start.month}月{end_text.rstrip('日')}日"
+    end = to_date(end_text, start.year if start else year)
+    if not start or not end or end < start:
+        return None
+    return start, end
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime) and value.time() == time(0):
+        return value.date().isoformat()
+    return clean_text(value)
+
+
+def convert_cell(value: Any, col: Column, year: int | None) -> tuple[dict[str, Any], str | None]:
+    """Field values for one cell, and the raw text when it cannot be read as the column's kind."""
+    if _is_blank(value):
+        out: dict[str, Any] = {col.key: None}
+        if col.kind == "date_range":
+            out |= {f"{col.key}_start": None, f"{col.key}_end": None}
+        return out, None
+    if col.kind == "text" or col.kind == "code":
+        return {col.key: _as_text(value)}, None
+    if col.kind in ("number", "integer"):
+        number = to_number(value, col)
+        return {col.key: number}, None if number is not None else _as_text(value)
+    if col.kind == "date":
+        day = to_date(value, year)
+        return {col.key: day.isoformat() if day else None}, None if day else _as_text(value)
+    if col.kind == "month":
+        month = to_month(value)
+        return {col.key: month}, None if month else _as_text(value)
+    span = to_date_range(value, year)
+    fields = {
+        col.key: _as_text(value),
+        f"{col.key}_start": span[0].isoformat() if span else None,
+        f"{col.key}_end": span[1].isoformat() if span else None,
+    }
+    return fields, None if span else _as_text(value)
+
+
+def frame_columns(spec: FormSpec) -> list[str]:
+    """The tidy frame's columns for a form: row number, fields, derived and invalid markers."""
+    names = ["excel_row"]
+    for col in spec.columns:
+        names.append(col.key)
+        if col.kind == "date_range":
+            names += [f"{col.key}_start", f"{col.key}_end"]
+        if col.kind != "text" and col.kind != "code":
+            names.append(col.key + INVALID)
+    return names
+
+
+# ---------------------------------------------------------------- rows
+
+
+def _is_note(cells: list[Any]) -> bool:
+    first = next((norm(c) for c in cells if not _is_blank(c)), "")
+    return first.startswith(NOTE_PREFIXES)
+
+
+def _is_hint_row(cells: list[Any], spec: FormSpec, columns: dict[str, int]) -> bool:
+    hints = {norm(c.hint) for c in spec.columns if c.hint}
+    texts = [norm(cells[i]) for i in columns.values() if i < len(cells) and not _is_blank(cells[i])]
+    return bool(texts) and all(t in hints for t in texts)
+
+
+def parse_sheet(grid: list[list[Any]], spec: FormSpec, sheet: str) -> ParsedSheet:
+    """The form's rows from a sheet grid; missing columns are problems, not crashes."""
+    located = locate_columns(grid, spec)
+    period = find_period(grid, HEADER_SCAN_ROWS)
+    unit_text = find_submitter(grid, HEADER_SCAN_ROWS)
+    empty = pd.DataFrame({name: pd.Series(dtype="object") for name in frame_columns(spec)})
+    if located is None:
+        problem = Problem(
+            rule="header_not_found",
+            message=f"未找到《{spec.title}》的表头。",
+            sheet=sheet,
+            fix="请使用州招商委办下发的模板填报，不要删改表头。",
+        )
+        return ParsedSheet(spec.key, sheet, empty, {}, unit_text, period, [problem])
+    header_row, columns, start = located
+    problems = [
+        Problem(
+            rule="column_missing",
+            message=f"未找到列「{col.label}」。",
+            sheet=sheet,
+            row=header_row + 1,
+            header=col.label,
+            fix="请使用州招商委办下发的模板填报，不要删改表头。",
+        )
+        for col in spec.columns
+        if col.key not in columns and col.required
+    ]
+    year = period[0] if period else None
+    records: list[dict[str, Any]] = []
+    for r in range(start, len(grid)):
+        cells = grid[r]
+        if _is_note(cells):
+            break
+        values = [cells[i] if i < len(cells) else None for i in columns.values()]
+        if all(_is_blank(v) for v in values) or _is_hint_row(cells, spec, columns):
+            continue
+        if norm(next((v for v in values if not _is_blank(v)), "")) in TOTAL_LABELS:
+            continue
+        record: dict[str, Any] = {"excel_row": r + 1}
+        for col in spec.columns:
+            idx = columns.get(col.key)
+            raw = cells[idx] if idx is not None and idx < len(cells) else None
+            fields, invalid = convert_cell(raw, col, year)
+            record |= fields
+            if col.kind not in ("text", "code"):
+                record[col.key + INVALID] = invalid
+        records.append(record)
+    frame = pd.DataFrame.from_records(records, columns=frame_columns(spec)) if records else empty
+    frame = frame.astype(object).where(frame.notna(), None)
+    return ParsedSheet(spec.key, sheet, frame, columns, unit_text, period, problems)
+
+
+def read_grids(content: bytes) -> list[tuple[str, list[list[Any]]]]:
+    """Every sheet's cell grid at its absolute positions, merged ranges filled (xlsx and xls)."""
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    grids = []
+    for name in book.sheet_names:
+        sheet = book.get_sheet_by_name(name)
+        grid = [list(row) for row in sheet.to_python(skip_empty_area=False)]
+        _fill_merged(grid, sheet.merged_cell_ranges or [])
+        grids.append((name, grid))
+    return grids
+
+
+def _score(grid: list[list[Any]], spec: FormSpec) -> int:
+    located = locate_columns(grid, spec)
+    title_text = "".join(norm(c) for row in grid[:HEADER_SCAN_ROWS] for c in row)
+    title_hits = sum(norm(k) in title_text for k in (spec.title, *spec.keywords))
+    return (len(located[1]) if located else 0) * 10 + title_hits
+
+
+def recognise_sheet(grid: list[list[Any]]) -> FormSpec | None:
+    """The form whose headers (and title) this sheet carries best; None when none fits."""
+    scored = [(_score(grid, spec), spec) for spec in FORMS.values()]
+    score, spec = max(scored, key=lambda pair: pair[0])
+    return spec if score >= 30 else None
+
+
+def parse_workbook(content: bytes) -> ParsedWorkbook:
+    """All forms found in a workbook; a file with none is one clear problem."""
+    try:
+        grids = read_grids(content)
+    except Exception as exc:  # calamine raises its own error types for broken files
+        problem = Problem(
+            rule="unreadable",
+            message=f"文件无法作为Excel工作簿读取（{type(exc).__name__}）。",
+            fix="请用Excel或WPS打开确认文件完好，另存为.xlsx后重新报送。",
+        )
+        return ParsedWorkbook(None, [], [problem])
+    sheets: list[ParsedSheet] = []
+    for name, grid in grids:
+        spec = recognise_sheet(grid)
+        if spec is not None and all(s.form != spec.key for s in sheets):
+            sheets.append(parse_sheet(grid, spec, name))
+    forms = {s.form for s in sheets}
+    workbook = next((k for k, v in WORKBOOKS.items() if forms and forms <= set(v)), None)
+    problems: list[Problem] = []
+    if not sheets:
+        problems.append(
+            Problem(
+                rule="form_unknown",
+                message="未能识别报表类型：工作簿中没有附件3、附件4、附件5或县市月报表的表头。",
+                fix="请使用州招商委办下发的模板填报，不要删改标题和表头。",
+            )
+        )
+    elif workbook is None:
+        problems.append(
+            Problem(
+                rule="form_mixed",
+                message="同一工作簿中包含不同报表，无法确定报表类型。",
+                fix="请每种报表单独保存为一个文件。",
+            )
+        )
+    return ParsedWorkbook(workbook, sheets, problems)

@@ -1,0 +1,218 @@
+"""From landed messages to submissions: who sent which form for which period, and is it allowed."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from bixue.config import Settings
+from bixue.forms.parse import norm, parse_workbook
+from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
+from bixue.model import LandedAttachment, LandedMessage, Submission
+from bixue.rules.problem import Problem
+
+SPREADSHEET_KINDS = {"xlsx", "xls"}
+REFUSED_KINDS = {
+    "xlsm": "文件含宏（.xlsm），出于安全原因不予读取。",
+    "encrypted": "文件设置了打开密码，无法读取。",
+    "html": "文件实为网页格式（另存为.xls的HTML），不是Excel工作簿。",
+}
+REFUSED_FIX = "请在Excel或WPS中另存为不带密码的.xlsx工作簿后重新报送。"
+
+
+def period_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """YYYY-MM as (year, month); anything else is refused with a clear message."""
+    try:
+        year, month = (int(part) for part in period.split("-"))
+    except ValueError as exc:
+        raise ValueError(f"period must look like 2023-05, not {period!r}") from exc
+    if not 1 <= month <= 12 or len(period) != 7:
+        raise ValueError(f"period must look like 2023-05, not {period!r}")
+    return year, month
+
+
+def deadline(settings: Settings, period: str) -> datetime:
+    """The last moment a period's forms are on time: the deadline day's end, local time."""
+    year, month = parse_period(period)
+    return datetime(year, month, settings.deadline_day, 23, 59, 59, tzinfo=settings.tz)
+
+
+def latest_closed_period(settings: Settings, now: datetime) -> str:
+    """The report month whose deadline passed most recently: what a scheduled run consolidates."""
+    local = now.astimezone(settings.tz)
+    year, month = local.year, local.month
+    if local <= deadline(settings, period_key(year, month)):
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return period_key(year, month)
+
+
+def unit_from_text(settings: Settings, text: str | None) -> str | None:
+    """The registered unit a 填报单位 line names (exact name, alias, or containing the name)."""
+    if not text:
+        return None
+    wanted = norm(text)
+    best: tuple[int, str] | None = None
+    for unit in settings.units:
+        for name in (unit.name, *unit.aliases):
+            key = norm(name)
+            if key == wanted:
+                return unit.name
+            if key and key in wanted and (best is None or len(key) > best[0]):
+                best = (len(key), unit.name)
+    return best[1] if best else None
+
+
+def sender_identity(settings: Settings, sender: str | None) -> tuple[str, str] | None:
+    """(name, "unit" | "provider") for a registered address; None for anyone else."""
+    if not sender:
+        return None
+    for unit in settings.units:
+        if sender in unit.senders:
+            return unit.name, "unit"
+    for provider in settings.registry.providers:
+        if sender in provider.senders:
+            return provider.name, "provider"
+    return None
+
+
+def submission_id(message_sha256: str, attachment_sha256: str) -> str:
+    return hashlib.sha256(f"{message_sha256}:{attachment_sha256}".encode()).hexdigest()[:32]
+
+
+def _allowed(settings: Settings, who: str, role: str, workbook: str) -> str | None:
+    """Why this sender may not submit this workbook, or None when it may."""
+    for form in WORKBOOKS[workbook]:
+        spec = FORMS[form]
+        if role == "provider":
+            provider = next(p for p in settings.registry.providers if p.name == who)
+            if form not in provider.forms:
+                return f"{who}不报送《{spec.title}》。"
+            continue
+        if spec.submitters != "unit":
+            return f"《{spec.title}》由统计部门报送，{who}无需报送。"
+        unit = settings.unit(who)
+        if spec.only_units and who not in spec.only_units:
+            return f"《{spec.title}》只由{'、'.join(spec.only_units)}报送，{who}无需报送。"
+        if spec.categories and unit.category not in spec.categories:
+            return f"{who}无需报送《{spec.title}》。"
+    return None
+
+
+def _identify(
+    settings: Settings, sub: Submission, who: str, role: str, unit_text: str | None
+) -> None:
+    """Check the workbook's own 填报单位 against the registered sender and the form's submitters."""
+    if role == "unit":
+        named = unit_from_text(settings, unit_text)
+        if unit_text and named is None:
+            sub.problems.append(
+                Problem(
+                    rule="submitter_unknown",
+                    severity="warning",
+                    message=f"填报单位“{unit_text}”无法识别，已按发件邮箱登记的单位“{who}”处理。",
+                    fix="请在“填报单位：”后填写本单位规范名称。",
+                )
+            )
+        elif named and named != who:
+            sub.problems.append(
+                Problem(
+                    rule="submitter_mismatch",
+                    message=f"表内填报单位为“{named}”，但发件邮箱登记的单位是“{who}”。",
+                    fix="请由本单位登记的邮箱报送本单位的报表；如邮箱有变更，请联系州招商委办登记。",
+                )
+            )
+    if sub.workbook:
+        reason = _allowed(settings, who, role, sub.workbook)
+        if reason:
+            sub.problems.append(
+                Problem(rule="form_not_for_unit", message=reason, fix="请核对报表类型后重新报送。")
+            )
+
+
+def _fallback_period(settings: Settings, received: datetime | None) -> str | None:
+    if received is None:
+        return None
+    local = received.astimezone(settings.tz)
+    return period_key(local.year, local.month)
+
+
+def read_submission(
+    settings: Settings, msg: LandedMessage, att: LandedAttachment, who: str, role: str
+) -> Submission:
+    """One attachment as a submission: parsed, identified and dated, problems collected."""
+    sub = Submission(
+        id=submission_id(msg.raw_sha256, att.sha256),
+        message_sha256=msg.raw_sha256,
+        attachment=att,
+        unit=who,
+        sender=msg.sender,
+        workbook=None,
+        period=None,
+        received_at=msg.received_at,
+        late=False,
+    )
+    if att.kind in REFUSED_KINDS:
+        sub.problems.append(
+            Problem(rule="file_type", message=REFUSED_KINDS[att.kind], fix=REFUSED_FIX)
+        )
+        sub.period = _fallback_period(settings, msg.received_at)
+        return sub
+    parsed = parse_workbook(Path(att.stored_path).read_bytes())
+    sub.workbook, sub.sheets = parsed.workbook, parsed.sheets
+    sub.problems.extend(parsed.problems)
+    for sheet in parsed.sheets:
+        sub.problems.extend(sheet.problems)
+    if parsed.period:
+        sub.period = period_key(*parsed.period)
+    else:
+        sub.period = _fallback_period(settings, msg.received_at)
+        if parsed.sheets:
+            title = WORKBOOK_NAMES.get(sub.workbook or "", "报表")
+            sub.problems.append(
+                Problem(
+                    rule="period_missing",
+                    severity="warning",
+                    message=f"{title}标题下未找到报表期间（如“（2023年1—5月）”），"
+                    f"已按收件时间计为{sub.period}。",
+                    fix="请在标题下一行填写报表期间。",
+                )
+            )
+    _identify(settings, sub, who, role, parsed.unit_text)
+    if sub.period and msg.received_at:
+        sub.late = msg.received_at > deadline(settings, sub.period)
+    return sub
+
+
+def read_submissions(settings: Settings, messages: list[LandedMessage]) -> list[Submission]:
+    """Every workbook of every message; messages that carry none get their final state here."""
+    submissions: list[Submission] = []
+    for msg in messages:
+        who = sender_identity(settings, msg.sender)
+        if msg.auto_reply:
+            msg.state, msg.reasons = "ignored", ["自动回复邮件"]
+            continue
+        if msg.sender is None:
+            msg.state, msg.reasons = "quarantined", [msg.sender_problem or "发件人地址无法解析"]
+            continue
+        if who is None:
+            msg.state, msg.reasons = "quarantined", [f"发件人地址{msg.sender}未登记为任何报送单位"]
+            continue
+        msg.unit = who[0]
+        forms = [a for a in msg.attachments if a.kind in SPREADSHEET_KINDS | set(REFUSED_KINDS)]
+        if not forms:
+            msg.state, msg.reasons = "ignored", ["邮件中没有Excel报表附件"]
+            continue
+        submissions.extend(read_submission(settings, msg, att, *who) for att in forms)
+    return submissions
+
+
+def due_now(submissions: list[Submission], period: str) -> tuple[set[str], set[str]]:
+    """Messages to handle in the run for `period` (periods up to it), and messages to defer."""
+    later = {s.message_sha256 for s in submissions if s.period and s.period > period}
+    now = {s.message_sha256 for s in submissions} - later
+    return now, later

@@ -1,0 +1,65 @@
+"""Run the suites over a run's submissions and attach each failure to its cell."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from bixue.forms.parse import ParsedSheet
+from bixue.forms.spec import FORMS
+from bixue.model import Submission
+from bixue.rules.problem import Problem
+from bixue.rules.validate import CellFailure, validate_frames
+
+
+def _value(sheet: ParsedSheet, excel_row: int, field: str | None) -> str | None:
+    """The submitted value of a failing cell as text, the unreadable raw text where there was one."""
+    if not field:
+        return None
+    rows = sheet.frame[sheet.frame["excel_row"] == excel_row]
+    if rows.empty:
+        return None
+    for name in (field + "__invalid", field):
+        if name in rows and rows.iloc[0][name] is not None and not pd.isna(rows.iloc[0][name]):
+            value = rows.iloc[0][name]
+            return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+    return None
+
+
+def to_problem(sheet: ParsedSheet, failure: CellFailure) -> Problem:
+    """A GX failure as a problem the submitter can find: sheet, row, column letter, header, value."""
+    header = FORMS[sheet.form].column(failure.field).label if failure.field else None
+    return Problem(
+        rule=failure.rule,
+        message=failure.message,
+        severity="warning" if failure.severity == "warning" else "error",
+        sheet=sheet.sheet,
+        row=failure.excel_row,
+        column=sheet.letter(failure.field) if failure.field else None,
+        header=header,
+        value=_value(sheet, failure.excel_row, failure.field),
+        fix=failure.fix,
+    )
+
+
+def validate_submissions(submissions: list[Submission]) -> list[Submission]:
+    """Each form validated once over all rows of the run (per rules year), problems attached."""
+    by_year: dict[int, dict[str, list[pd.DataFrame]]] = defaultdict(lambda: defaultdict(list))
+    sheets: dict[tuple[str, str], tuple[Submission, ParsedSheet]] = {}
+    for sub in submissions:
+        if not sub.period:
+            continue
+        for sheet in sub.sheets:
+            if sheet.frame.empty:
+                continue
+            by_year[int(sub.period[:4])][sheet.form].append(sheet.frame.assign(submission_id=sub.id))
+            sheets[(sub.id, sheet.form)] = (sub, sheet)
+    for year, forms in sorted(by_year.items()):
+        frames = {form: pd.concat(parts, ignore_index=True) for form, parts in forms.items()}
+        for failure in validate_frames(frames, year):
+            sub, sheet = sheets[(failure.submission_id, failure.form)]
+            sub.problems.append(to_problem(sheet, failure))
+    for sub in submissions:
+        sub.problems.sort(key=lambda p: (p.sheet or "", p.row or 0, p.column or "", p.rule))
+    return submissions

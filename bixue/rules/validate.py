@@ -1,0 +1,163 @@
+"""Great Expectations suites from `expectations/<year>/`, run once per form over a run's rows."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from bixue.forms.spec import FORMS
+
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuite
+
+EXPECTATIONS_DIR = Path(
+    os.environ.get("BIXUE_EXPECTATIONS_DIR", Path(__file__).resolve().parents[2] / "expectations")
+)
+INDEX_COLUMNS = ["submission_id", "excel_row"]
+
+
+class SuiteError(Exception):
+    """A suite file is broken; validating with it would silently check less than it says."""
+
+
+@dataclass(frozen=True)
+class CellFailure:
+    """One failing cell (or row) of one submission, with the rule's own Chinese wording."""
+
+    form: str
+    submission_id: str
+    excel_row: int
+    field: str | None
+    rule: str
+    message: str
+    fix: str
+    severity: str  # "error" | "warning"
+
+
+def suite_path(form: str, year: int) -> Path:
+    """The suite of the latest rules year not after `year` (rules carry over until changed)."""
+    years = sorted(
+        int(p.name) for p in EXPECTATIONS_DIR.iterdir() if p.is_dir() and p.name.isdigit()
+    )
+    usable = [y for y in years if y <= year] or years[:1]
+    if not usable:
+        raise SuiteError(f"{EXPECTATIONS_DIR}: no rules year folder")
+    return EXPECTATIONS_DIR / str(usable[-1]) / f"{form}.json"
+
+
+def load_suite(path: Path) -> ExpectationSuite:
+    """A suite from JSON, refusing a file whose expectations GX did not all accept."""
+    import great_expectations as gx
+
+    with path.open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    declared = len(data.get("expectations", []))
+    for i, item in enumerate(data.get("expectations", [])):
+        meta = item.get("meta") or {}
+        if not meta.get("rule") or not meta.get("msg_zh"):
+            raise SuiteError(f"{path}: expectation {i} ({item.get('type')}) lacks meta.rule/msg_zh")
+    suite = gx.ExpectationSuite(**data)
+    if len(suite.expectations) != declared:
+        kept = {e.meta.get("rule") for e in suite.expectations}
+        lost = [e["meta"]["rule"] for e in data["expectations"] if e["meta"]["rule"] not in kept]
+        raise SuiteError(f"{path}: GX did not load {', '.join(lost)} (unknown expectation type?)")
+    return suite
+
+
+def _prepared(form: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as float64 and everything else as object with None, as GX compares them."""
+    spec = FORMS[form]
+    out = frame.copy()
+    for col in spec.columns:
+        if col.kind in ("number", "integer") and col.key in out:
+            out[col.key] = pd.to_numeric(out[col.key], errors="coerce").astype("float64")
+    out["excel_row"] = out["excel_row"].astype("int64")
+    out["submission_id"] = out["submission_id"].astype(str)
+    return out.reset_index(drop=True)
+
+
+def _severity(gx_severity: Any) -> str:
+    return "warning" if str(getattr(gx_severity, "value", gx_severity)) != "critical" else "error"
+
+
+def validate_frames(frames: Mapping[str, pd.DataFrame], year: int) -> list[CellFailure]:
+    """Every failing cell of every form's rows; each frame has submission_id and excel_row."""
+    if not any(len(f) for f in frames.values()):
+        return []
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    source = context.data_sources.add_pandas("forms")
+    failures: list[CellFailure] = []
+    for form, frame in frames.items():
+        if frame.empty:
+            continue
+        suite = load_suite(suite_path(form, year))
+        batch_def = source.add_dataframe_asset(form).add_batch_definition_whole_dataframe("all")
+        batch = batch_def.get_batch(batch_parameters={"dataframe": _prepared(form, frame)})
+        result = batch.validate(
+            suite,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": INDEX_COLUMNS,
+            },
+        )
+        for item in result.results:
+            if item.success:
+                continue
+            config = item.expectation_config
+            meta = config.meta or {}
+            column = config.kwargs.get("column")
+            field = column.removesuffix("__invalid") if column else None
+            rows = item.result.get("unexpected_index_list") or []
+            if item.exception_info and not rows and _raised(item.exception_info):
+                raise SuiteError(f"{meta.get('rule')}: {_raised(item.exception_info)}")
+            for row in rows:
+                failures.append(
+                    CellFailure(
+                        form=form,
+                        submission_id=str(row["submission_id"]),
+                        excel_row=int(row["excel_row"]),
+                        field=field,
+                        rule=str(meta["rule"]),
+                        message=str(meta["msg_zh"]),
+                        fix=str(meta.get("fix_zh", "")),
+                        severity=_severity(config.severity),
+                    )
+                )
+    return _most_specific(failures)
+
+
+def _most_specific(failures: list[CellFailure]) -> list[CellFailure]:
+    """Drop "required" where the same cell already failed its type: the text was there, unread."""
+    typed = {
+        (f.submission_id, f.excel_row, f.field)
+        for f in failures
+        if not f.rule.endswith(".required") and f.field
+    }
+    return [
+        f
+        for f in failures
+        if not (f.rule.endswith(".required") and (f.submission_id, f.excel_row, f.field) in typed)
+    ]
+
+
+def _raised(info: Any) -> str | None:
+    """The exception message GX caught, if any (it nests per metric for metric errors)."""
+    if not isinstance(info, dict):
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None

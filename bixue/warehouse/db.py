@@ -1,0 +1,38 @@
+"""Warehouse connection and the statements kept in `sql/`, one per file."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Engine, TextClause, create_engine, event, text
+
+from bixue.warehouse.schema import metadata
+
+SQL_DIR = Path(os.environ.get("BIXUE_SQL_DIR", Path(__file__).resolve().parents[2] / "sql"))
+
+
+@cache
+def sql(name: str) -> TextClause:
+    """The statement in sql/<name>.sql, with its bound :parameters."""
+    return text((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("pragma foreign_keys = on")
+    cursor.execute("pragma journal_mode = wal")
+    cursor.execute("pragma busy_timeout = 30000")
+    cursor.close()
+
+
+def connect(url: str) -> Engine:
+    """An engine for the warehouse URL (SQLite file or PostgreSQL), schema ensured."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    metadata.create_all(engine)
+    return engine

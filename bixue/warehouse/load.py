@@ -1,0 +1,184 @@
+"""Load a run into the warehouse: one transaction per message, natural keys, reruns change nothing."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from bixue.forms.parse import INVALID
+from bixue.forms.submissions import due_now
+from bixue.model import LandedMessage, Submission
+from bixue.warehouse.db import sql
+from bixue.warehouse.schema import facts
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def finished_messages(engine: Engine) -> set[str]:
+    """Hashes of messages the warehouse already holds a final state for."""
+    with engine.connect() as conn:
+        return {row[0] for row in conn.execute(sql("select_finished_messages"))}
+
+
+def _clean(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _fact_rows(sub: Submission) -> dict[str, list[dict[str, Any]]]:
+    """Each sheet's rows as fact rows that name their submission, sheet and Excel row."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for sheet in sub.sheets:
+        keep = [c for c in sheet.frame.columns if not c.endswith(INVALID)]
+        rows = []
+        for record in sheet.frame[keep].to_dict("records"):
+            row = {k: _clean(v) for k, v in record.items()}
+            row |= {"submission_id": sub.id, "sheet": sheet.sheet}
+            row |= {"unit": sub.unit, "period": sub.period}
+            rows.append(row)
+        out[sheet.form] = rows
+    return out
+
+
+def _insert_submission(conn: Connection, sub: Submission, now: str) -> int:
+    """Record one submission with its problems and, if accepted, its facts; rows loaded."""
+    version = conn.execute(
+        sql("next_submission_version"),
+        {"unit": sub.unit, "workbook": sub.workbook, "period": sub.period},
+    ).scalar_one()
+    fact_rows = _fact_rows(sub) if sub.status == "accepted" else {}
+    loaded = sum(len(rows) for rows in fact_rows.values())
+    inserted = conn.execute(
+        sql("insert_submission"),
+        {
+            "id": sub.id,
+            "message_sha256": sub.message_sha256,
+            "attachment_sha256": sub.attachment.sha256,
+            "filename": sub.attachment.filename,
+            "unit": sub.unit,
+            "workbook": sub.workbook,
+            "period": sub.period,
+            "version": version,
+            "status": sub.status,
+            "late": sub.late,
+            "received_at": _iso(sub.received_at),
+            "rows_loaded": loaded,
+            "loaded_at": now,
+        },
+    ).rowcount
+    if not inserted:
+        return 0
+    sub.version = version
+    if sub.problems:
+        conn.execute(
+            sql("insert_problem"),
+            [
+                {
+                    "submission_id": sub.id,
+                    "seq": i,
+                    "rule": p.rule,
+                    "severity": p.severity,
+                    "sheet": p.sheet,
+                    "row": p.row,
+                    "col": p.column,
+                    "header": p.header,
+                    "value": p.value,
+                    "message": p.message,
+                    "fix": p.fix,
+                }
+                for i, p in enumerate(sub.problems, start=1)
+            ],
+        )
+    for form, rows in fact_rows.items():
+        if rows:
+            conn.execute(facts[form].insert(), rows)
+    return loaded
+
+
+def _message_state(msg: LandedMessage, subs: list[Submission]) -> None:
+    if not subs:
+        return
+    rejected = [s for s in subs if s.status == "rejected"]
+    msg.state = "rejected" if rejected else "accepted"
+    msg.reasons = [f"{s.attachment.filename}：{len(s.problems)}个问题" for s in rejected]
+
+
+def load_run(
+    engine: Engine,
+    period: str,
+    messages: list[LandedMessage],
+    submissions: list[Submission],
+    now: datetime,
+) -> int:
+    """Record every message due in this run with its submissions; later periods are deferred."""
+    _, later = due_now(submissions, period)
+    stamp = now.isoformat()
+    loaded = 0
+    for msg in messages:
+        if msg.raw_sha256 in later:
+            msg.state = "deferred"
+            continue
+        subs = [s for s in submissions if s.message_sha256 == msg.raw_sha256]
+        _message_state(msg, subs)
+        with engine.begin() as conn:
+            conn.execute(
+                sql("insert_message"),
+                {
+                    "raw_sha256": msg.raw_sha256,
+                    "source_key": msg.source_key,
+                    "message_id": msg.message_id,
+                    "sender": msg.sender,
+                    "display_from": msg.display_from,
+                    "subject": msg.subject,
+                    "sent_at": _iso(msg.sent_at),
+                    "received_at": _iso(msg.received_at),
+                    "raw_path": msg.raw_path,
+                    "unit": msg.unit,
+                    "state": msg.state or "ignored",
+                    "reasons": json.dumps(msg.reasons, ensure_ascii=False),
+                    "processed_at": stamp,
+                },
+            )
+            if msg.attachments:
+                conn.execute(
+                    sql("insert_attachment"),
+                    [
+                        {
+                            "message_sha256": msg.raw_sha256,
+                            "sha256": a.sha256,
+                            "filename": a.filename,
+                            "name_flagged": a.name_flagged,
+                            "kind": a.kind,
+                            "size": a.size,
+                            "stored_path": a.stored_path,
+                        }
+                        for a in msg.attachments
+                    ],
+                )
+            for sub in subs:
+                loaded += _insert_submission(conn, sub, stamp)
+    return loaded
+
+
+def record_notices(engine: Engine, sent: list[dict[str, Any]]) -> None:
+    """Remember the notices sent, by key, so no rerun sends them twice."""
+    if sent:
+        with engine.begin() as conn:
+            conn.execute(sql("insert_notice"), sent)
+
+
+def sent_notice_keys(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return {row[0] for row in conn.execute(sql("select_notice_keys"))}
+
+
+def month_summary(engine: Engine, period: str) -> dict[str, int]:
+    """Submissions received, accepted, rejected and rows loaded for a period, all runs together."""
+    with engine.connect() as conn:
+        row = conn.execute(sql("month_summary"), {"period": period}).mappings().one()
+    return {k: int(v) for k, v in row.items()}

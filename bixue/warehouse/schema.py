@@ -1,0 +1,127 @@
+"""Warehouse tables: the audit trail of mail and submissions, and one fact table per form."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+from bixue.forms.parse import INVALID, frame_columns
+from bixue.forms.spec import FORMS
+
+metadata = MetaData()
+
+message = Table(
+    "message",
+    metadata,
+    Column("raw_sha256", String(64), primary_key=True),
+    Column("source_key", Text),
+    Column("message_id", Text),
+    Column("sender", Text),
+    Column("display_from", Text),
+    Column("subject", Text),
+    Column("sent_at", Text),
+    Column("received_at", Text),
+    Column("raw_path", Text, nullable=False),
+    Column("unit", Text),
+    Column("state", String(16), nullable=False),  # accepted | rejected | quarantined | ignored
+    Column("reasons", Text),  # JSON list of Chinese reasons
+    Column("processed_at", Text),
+)
+
+attachment = Table(
+    "attachment",
+    metadata,
+    Column("message_sha256", String(64), ForeignKey("message.raw_sha256"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("name_flagged", Boolean, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("stored_path", Text, nullable=False),
+    PrimaryKeyConstraint("message_sha256", "sha256"),
+)
+
+submission = Table(
+    "submission",
+    metadata,
+    Column("id", String(32), primary_key=True),  # derived from message + attachment hashes
+    Column("message_sha256", String(64), nullable=False),
+    Column("attachment_sha256", String(64), nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("unit", Text),
+    Column("workbook", String(16)),
+    Column("period", String(7)),  # YYYY-MM, the 2023年1—N月 of the title
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # accepted | rejected
+    Column("late", Boolean, nullable=False),
+    Column("received_at", Text),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("loaded_at", Text, nullable=False),
+)
+
+problem = Table(
+    "problem",
+    metadata,
+    Column("submission_id", String(32), ForeignKey("submission.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("rule", Text, nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("sheet", Text),
+    Column("row", Integer),
+    Column("col", String(4)),
+    Column("header", Text),
+    Column("value", Text),
+    Column("message", Text, nullable=False),
+    Column("fix", Text),
+    PrimaryKeyConstraint("submission_id", "seq"),
+)
+
+notice = Table(
+    "notice",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("unit", Text),
+    Column("period", String(7)),
+    Column("kind", String(16), nullable=False),
+    Column("recipients", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("ref", Text),
+    Column("sent_at", Text, nullable=False),
+)
+
+_TYPES = {"number": Float, "integer": Float}
+
+
+def _fact_table(form: str) -> Table:
+    """A fact table per form, its columns the form's fields; rows lead back to their submission."""
+    spec = FORMS[form]
+    kinds = {c.key: c.kind for c in spec.columns}
+    columns = [
+        Column(name, _TYPES.get(kinds.get(name, "text"), Text))
+        for name in frame_columns(spec)
+        if name != "excel_row" and not name.endswith(INVALID)
+    ]
+    return Table(
+        f"fact_{form}",
+        metadata,
+        Column("submission_id", String(32), ForeignKey("submission.id"), nullable=False),
+        Column("sheet", Text, nullable=False),
+        Column("excel_row", Integer, nullable=False),
+        Column("unit", Text, nullable=False),
+        Column("period", String(7), nullable=False),
+        *columns,
+        PrimaryKeyConstraint("submission_id", "sheet", "excel_row"),
+    )
+
+
+facts: dict[str, Table] = {form: _fact_table(form) for form in FORMS}

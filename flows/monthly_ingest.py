@@ -1,0 +1,38 @@
+"""The monthly run: mailbox to landing, forms to checks, warehouse, then receipts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from prefect import flow
+from pydantic import Field
+
+from tasks.forms import read_submissions, resolve_period, validate_submissions
+from tasks.landing import land_messages
+from tasks.mailbox import fetch_messages, mark_messages_processed
+from tasks.notices import send_notices, write_receipts
+from tasks.report import publish_summary
+from tasks.warehouse import load_run, record_notices, select_new_messages, select_unsent_notices
+
+
+# The report month as YYYY-MM: the forms titled 2023年1—N月 for N = MM. Empty on a scheduled
+# run: the month whose deadline (the 20th) passed most recently.
+Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+@flow(name="monthly-ingest", persist_result=True)
+def monthly_ingest(period: Period | None = None, home: str | None = None) -> dict[str, int]:
+    """Ingest one month's submissions; a rerun converges to the same state and sends nothing twice."""
+    period = resolve_period(home, period)
+    raws = fetch_messages(home)
+    new = select_new_messages(home, raws)
+    landed = land_messages(home, new)
+    messages, submissions = read_submissions(home, landed)
+    submissions = validate_submissions(submissions)
+    messages, submissions, rows = load_run(home, period, messages, submissions)
+    receipts = write_receipts(home, period, messages, submissions)
+    unsent = select_unsent_notices(home, receipts)
+    sent = send_notices(home, unsent)
+    record_notices(home, sent)
+    mark_messages_processed(home, messages)
+    return publish_summary(period, messages, submissions, rows)

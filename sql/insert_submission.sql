@@ -1,0 +1,10 @@
+-- One submission; the same message and attachment never make a second one.
+insert into submission (
+    id, message_sha256, attachment_sha256, filename, unit, workbook, period,
+    version, status, late, received_at, rows_loaded, loaded_at
+)
+values (
+    :id, :message_sha256, :attachment_sha256, :filename, :unit, :workbook, :period,
+    :version, :status, :late, :received_at, :rows_loaded, :loaded_at
+)
+on conflict (id) do nothing

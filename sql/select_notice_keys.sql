@@ -1,0 +1,3 @@
+-- Notices already sent.
+select key
+from notice

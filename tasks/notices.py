@@ -1,0 +1,44 @@
+"""Tasks that write and send notices."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bixue.mail.outbox import OutgoingMail, open_mailer
+from bixue.model import LandedMessage, Submission
+from bixue.render.notice import Notice, compose_receipts
+from bixue.runtime import settings_for
+from tasks import bixue_task
+
+
+@bixue_task()
+def write_receipts(
+    home: str | None, period: str, messages: list[LandedMessage], submissions: list[Submission]
+) -> list[Notice]:
+    """One receipt per submitting unit: accepted and counted, or rejected with each problem."""
+    return compose_receipts(settings_for(home), period, messages, submissions)
+
+
+@bixue_task(retries=2, retry_delay_seconds=[10, 60])
+def send_notices(home: str | None, notices: list[Notice]) -> list[dict[str, Any]]:
+    """Hand each notice to the outbox or SMTP; returns what was sent, for the ledger."""
+    mailer = open_mailer(settings_for(home))
+    sent = []
+    for notice in notices:
+        ref = mailer.send(
+            OutgoingMail(key=notice.key, to=notice.to, subject=notice.subject, body=notice.body)
+        )
+        sent.append(
+            {
+                "key": notice.key,
+                "unit": notice.unit,
+                "period": notice.period,
+                "kind": "receipt",
+                "recipients": ",".join(notice.to),
+                "subject": notice.subject,
+                "ref": ref,
+                "sent_at": datetime.now(UTC).isoformat(),
+            }
+        )
+    return sent

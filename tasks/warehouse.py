@@ -1,0 +1,42 @@
+"""Tasks at the warehouse boundary."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from bixue.model import LandedMessage, RawMessage, Submission
+from bixue.render.notice import Notice
+from bixue.runtime import warehouse
+from bixue.warehouse import load
+from tasks import bixue_task
+
+
+@bixue_task()
+def select_new_messages(home: str | None, raws: list[RawMessage]) -> list[RawMessage]:
+    """Drop messages already recorded, so a rerun does no work twice."""
+    finished = load.finished_messages(warehouse(home))
+    return [r for r in raws if hashlib.sha256(r.raw).hexdigest() not in finished]
+
+
+@bixue_task(retries=1, retry_delay_seconds=10)
+def load_run(
+    home: str | None, period: str, messages: list[LandedMessage], submissions: list[Submission]
+) -> tuple[list[LandedMessage], list[Submission], int]:
+    """Record messages and submissions and load accepted facts, one transaction per message."""
+    rows = load.load_run(warehouse(home), period, messages, submissions, datetime.now(UTC))
+    return messages, submissions, rows
+
+
+@bixue_task()
+def select_unsent_notices(home: str | None, notices: list[Notice]) -> list[Notice]:
+    """Keep only notices no earlier run has sent."""
+    sent = load.sent_notice_keys(warehouse(home))
+    return [n for n in notices if n.key not in sent]
+
+
+@bixue_task()
+def record_notices(home: str | None, sent: list[dict[str, Any]]) -> None:
+    """Remember what was sent."""
+    load.record_notices(warehouse(home), sent)
