@@ -1,0 +1,55 @@
+"""Configuration is checked when loaded, and an error names the file and the key."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bixue.config import CONFIG_DIR, ConfigError, Settings, load_settings
+
+
+def test_the_registry_holds_the_twenty_units_of_the_plan(settings: Settings) -> None:
+    categories = [u.category for u in settings.units]
+    assert (categories.count("county"), categories.count("group")) == (11, 9)
+    targets = settings.targets(2023)
+    assert targets.counties["禄丰市"].projects_5yi == 8
+    assert targets.groups["现代物流产业招商组"].funds_yi == 40
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, target)
+    return target
+
+
+def test_a_wrong_value_names_file_and_key(tmp_path: Path) -> None:
+    config = _copy(tmp_path)
+    path = config / "targets" / "2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("fdi_wan_usd: 400", "fdi_wan_usd: 四百", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"2023\.yaml: key counties\.禄丰市\.fdi_wan_usd"):
+        Settings(home=tmp_path, config_dir=config).validate()
+
+
+def test_a_sender_registered_twice_is_refused(tmp_path: Path) -> None:
+    config = _copy(tmp_path)
+    path = config / "units.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("sbx@", "lfs@"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="lfs@zs.chuxiong.example registered for both"):
+        Settings(home=tmp_path, config_dir=config).validate()
+
+
+def test_environment_overrides_the_warehouse(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("BIXUE_WAREHOUSE_URL", "postgresql+psycopg://u@h/db")
+    assert load_settings(tmp_path).warehouse_url == "postgresql+psycopg://u@h/db"
+    monkeypatch.delenv("BIXUE_WAREHOUSE_URL")
+    assert load_settings(tmp_path).warehouse_url == f"sqlite:///{tmp_path.resolve() / 'warehouse.sqlite'}"
+
+
+def test_a_missing_secret_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bixue.config import secret
+
+    monkeypatch.delenv("BIXUE_SMTP_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match="BIXUE_SMTP_PASSWORD is not set"):
+        secret("BIXUE_SMTP_PASSWORD")
