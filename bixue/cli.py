@@ -27,7 +27,7 @@ def prefect_environment(home: Path) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
-def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A plain text table whose columns line up for CJK text (two cells per wide character)."""
 
     def width(text: str) -> int:
@@ -46,14 +46,18 @@ def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
 
 def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
     """List the registered units and their sender addresses."""
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"name": u.name, "category": u.category, "senders": list(u.senders)} for u in settings.units
     ]
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         shown = [
-            {"单位": r["name"], "类别": CATEGORY_ZH[r["category"]], "登记邮箱": ", ".join(r["senders"])}
+            {
+                "单位": r["name"],
+                "类别": CATEGORY_ZH[r["category"]],
+                "登记邮箱": ", ".join(r["senders"]),
+            }
             for r in rows
         ]
         print(_table(shown, ["单位", "类别", "登记邮箱"]))
@@ -82,8 +86,9 @@ def _run_months(settings: Settings, periods: list[str], show: Callable[[str], No
         counts = monthly_ingest(period=period, home=str(settings.home))
         elapsed = time.monotonic() - started
         show(
-            f"[{i}/{len(periods)}] {period} 完成（{elapsed:.1f} 秒）：本期报表 {counts['received']} 份，"
-            f"受理 {counts['accepted']}，未通过 {counts['rejected']}，入库 {counts['rows_loaded']} 行"
+            f"[{i}/{len(periods)}] {period} 完成（{elapsed:.1f} 秒）："
+            f"本期报表 {counts['received']} 份，受理 {counts['accepted']}，"
+            f"未通过 {counts['rejected']}，入库 {counts['rows_loaded']} 行"
         )
         results.append({"period": period, **counts})
     return results
@@ -99,7 +104,11 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
     parse_period(args.period)
     [result] = _run_months(settings, [args.period], _progress)
-    print(json.dumps(result, ensure_ascii=False) if args.format == "json" else _table([result], list(result)))
+    print(
+        json.dumps(result, ensure_ascii=False)
+        if args.format == "json"
+        else _table([result], list(result))
+    )
     return 0
 
 
@@ -133,8 +142,13 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     for period in periods:
         s = month_summary(engine, period)
         rows.append(
-            {"月份": period, "收到报表": s["received"], "受理": s["accepted"],
-             "未通过": s["rejected"], "入库行数": s["rows_loaded"]}
+            {
+                "月份": period,
+                "收到报表": s["received"],
+                "受理": s["accepted"],
+                "未通过": s["rejected"],
+                "入库行数": s["rows_loaded"],
+            }
         )
     print(_table(rows, ["月份", "收到报表", "受理", "未通过", "入库行数"]))
     outbox = sorted(settings.outbox_path.glob("*.eml"))
@@ -145,8 +159,13 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     home = argparse.ArgumentParser(add_help=False)
-    home.add_argument("--home", help="folder holding all state of this installation (default ./var, or BIXUE_HOME)")
-    parser = argparse.ArgumentParser(prog="bixue", description="Chuxiong 比学赶超 submissions pipeline")
+    home.add_argument(
+        "--home",
+        help="folder holding all state of this installation (default ./var, or BIXUE_HOME)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="bixue", description="Chuxiong 比学赶超 submissions pipeline"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     units = sub.add_parser("units", parents=[home], help="list the registered reporting units")
@@ -158,12 +177,16 @@ def build_parser() -> argparse.ArgumentParser:
     templates.add_argument("--year", type=int, default=2023)
     templates.set_defaults(func=cmd_templates)
 
-    ingest = sub.add_parser("ingest", parents=[home], help="run the monthly ingestion for one period")
+    ingest = sub.add_parser(
+        "ingest", parents=[home], help="run the monthly ingestion for one period"
+    )
     ingest.add_argument("--period", required=True, help="report month as YYYY-MM, e.g. 2023-05")
     ingest.add_argument("--format", choices=["json", "table"], default="table")
     ingest.set_defaults(func=cmd_ingest)
 
-    demo = sub.add_parser("demo", parents=[home], help="fresh home, sample year, every month ingested")
+    demo = sub.add_parser(
+        "demo", parents=[home], help="fresh home, sample year, every month ingested"
+    )
     demo.add_argument("--year", type=int, default=2023)
     demo.add_argument("--months", type=int, choices=range(1, 13), default=12, metavar="1-12")
     demo.set_defaults(func=cmd_demo)

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 M = TypeVar("M", bound="BaseModel")
 
-CONFIG_DIR = Path(os.environ.get("BIXUE_CONFIG_DIR", Path(__file__).resolve().parents[1] / "config"))
+CONFIG_DIR = Path(
+    os.environ.get("BIXUE_CONFIG_DIR", Path(__file__).resolve().parents[1] / "config")
+)
 UNIT_CATEGORIES = ("county", "group")
 
 
@@ -88,7 +90,7 @@ class TargetsFile(_Strict):
 
 class Calendar(_Strict):
     timezone: str = "Asia/Shanghai"
-    deadline_day: int = Field(20, ge=1, le=28)
+    deadline_day: int = Field(default=20, ge=1, le=28)
 
 
 class Office(_Strict):
@@ -154,6 +156,7 @@ class SmtpSettings:
     port: int
     user: str
     ssl: bool
+    starttls: bool
 
 
 def _env(name: str, default: str = "") -> str:
@@ -186,7 +189,8 @@ class Settings:
         if len(set(names)) != len(names):
             raise ConfigError(f"{self.config_dir / 'units.yaml'}: key units: duplicate unit name")
         owners: dict[str, str] = {}
-        for who in [*reg.units, *reg.providers]:
+        everyone: list[Unit | Provider] = [*reg.units, *reg.providers]
+        for who in everyone:
             for addr in who.senders:
                 if addr in owners:
                     raise ConfigError(
@@ -211,7 +215,9 @@ class Settings:
         data = _load_yaml(self.config_dir / "industries.yaml") or {}
         items = data.get("industries")
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ConfigError(f"{self.config_dir / 'industries.yaml'}: key industries: list of names")
+            raise ConfigError(
+                f"{self.config_dir / 'industries.yaml'}: key industries: list of names"
+            )
         return tuple(items)
 
     def targets(self, year: int) -> TargetsFile:
@@ -302,6 +308,12 @@ class Settings:
             port=int(_env("BIXUE_SMTP_PORT", "465")),
             user=_env("BIXUE_SMTP_USER", self.office_address),
             ssl=_env("BIXUE_SMTP_SSL", "true").lower() in ("1", "true", "yes"),
+            # Default: STARTTLS whenever the connection is not TLS from the start.
+            starttls=_env("BIXUE_SMTP_STARTTLS", "").lower() in ("1", "true", "yes")
+            or (
+                not _env("BIXUE_SMTP_STARTTLS")
+                and _env("BIXUE_SMTP_SSL", "true").lower() not in ("1", "true", "yes")
+            ),
         )
 
     @property

@@ -14,7 +14,6 @@ from tasks.notices import send_notices, write_receipts
 from tasks.report import publish_summary
 from tasks.warehouse import load_run, record_notices, select_new_messages, select_unsent_notices
 
-
 # The report month as YYYY-MM: the forms titled 2023年1—N月 for N = MM. Empty on a scheduled
 # run: the month whose deadline (the 20th) passed most recently.
 Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
@@ -22,7 +21,7 @@ Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 @flow(name="monthly-ingest", persist_result=True)
 def monthly_ingest(period: Period | None = None, home: str | None = None) -> dict[str, int]:
-    """Ingest one month's submissions; a rerun converges to the same state and sends nothing twice."""
+    """Ingest one month's submissions; a rerun converges to the same state, sends nothing twice."""
     period = resolve_period(home, period)
     raws = fetch_messages(home)
     new = select_new_messages(home, raws)

@@ -27,7 +27,10 @@ def _copy(tmp_path: Path) -> Path:
 def test_a_wrong_value_names_file_and_key(tmp_path: Path) -> None:
     config = _copy(tmp_path)
     path = config / "targets" / "2023.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("fdi_wan_usd: 400", "fdi_wan_usd: 四百", 1), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("fdi_wan_usd: 400", "fdi_wan_usd: 四百", 1),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError, match=r"2023\.yaml: key counties\.禄丰市\.fdi_wan_usd"):
         Settings(home=tmp_path, config_dir=config).validate()
 
@@ -36,15 +39,20 @@ def test_a_sender_registered_twice_is_refused(tmp_path: Path) -> None:
     config = _copy(tmp_path)
     path = config / "units.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("sbx@", "lfs@"), encoding="utf-8")
-    with pytest.raises(ConfigError, match="lfs@zs.chuxiong.example registered for both"):
+    with pytest.raises(ConfigError, match=r"lfs@zs\.chuxiong\.example registered for both"):
         Settings(home=tmp_path, config_dir=config).validate()
 
 
-def test_environment_overrides_the_warehouse(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_environment_overrides_the_warehouse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("BIXUE_WAREHOUSE_URL", "postgresql+psycopg://u@h/db")
     assert load_settings(tmp_path).warehouse_url == "postgresql+psycopg://u@h/db"
     monkeypatch.delenv("BIXUE_WAREHOUSE_URL")
-    assert load_settings(tmp_path).warehouse_url == f"sqlite:///{tmp_path.resolve() / 'warehouse.sqlite'}"
+    assert (
+        load_settings(tmp_path).warehouse_url
+        == f"sqlite:///{tmp_path.resolve() / 'warehouse.sqlite'}"
+    )
 
 
 def test_a_missing_secret_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:

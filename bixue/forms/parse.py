@@ -128,9 +128,7 @@ def _match_header(cell: str, col: Column) -> bool:
     return cell in keys or any(k and (k in cell) for k in keys if len(k) >= 4)
 
 
-def locate_columns(
-    grid: list[list[Any]], spec: FormSpec
-) -> tuple[int, dict[str, int], int] | None:
+def locate_columns(grid: list[list[Any]], spec: FormSpec) -> tuple[int, dict[str, int], int] | None:
     """Header row, field -> column index, and the first row after the header block."""
     best: tuple[int, dict[str, int], int] | None = None
     for r in range(min(HEADER_SCAN_ROWS, len(grid))):

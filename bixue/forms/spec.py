@@ -246,11 +246,21 @@ STATS_FUNDS = FormSpec(
         Column("industry", "行业", required=True, width=28),
         Column("out_pref_yi", "州外产业到位资金（亿元）", "number", True, sub="本年累计", width=12),
         Column(
-            "out_pref_prior_yi", "州外产业到位资金（亿元）", "number", True, sub="上年同期", width=12
+            "out_pref_prior_yi",
+            "州外产业到位资金（亿元）",
+            "number",
+            True,
+            sub="上年同期",
+            width=12,
         ),
         Column("out_prov_yi", "省外产业到位资金（亿元）", "number", True, sub="本年累计", width=12),
         Column(
-            "out_prov_prior_yi", "省外产业到位资金（亿元）", "number", True, sub="上年同期", width=12
+            "out_prov_prior_yi",
+            "省外产业到位资金（亿元）",
+            "number",
+            True,
+            sub="上年同期",
+            width=12,
         ),
     ),
     notes=(

@@ -8,17 +8,16 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-from bixue.mail.landing import store_blob
+from bixue.mail.landing import store_attachment, store_raw_message
 from bixue.mail.message import parse_message
 from bixue.mail.source import MailSource
 from bixue.model import LandedAttachment, LandedMessage, RawMessage
 
-EXTENSIONS = {"xlsx": ".xlsx", "xls": ".xls", "xlsm": ".xlsm", "pdf": ".pdf", "docx": ".docx"}
-
 
 def fetch_messages(source: MailSource, skip: set[str] | None = None) -> list[RawMessage]:
     """Every message in the mailbox, unmodified, in arrival order; `skip` holds source keys."""
-    return [RawMessage(key, source.fetch(key)) for key in source.keys() if key not in (skip or ())]
+    keys = source.keys()
+    return [RawMessage(key, source.fetch(key)) for key in keys if key not in (skip or ())]
 
 
 def received_time(raw: bytes) -> datetime | None:
@@ -38,7 +37,7 @@ def received_time(raw: bytes) -> datetime | None:
 def land_message(landing: Path, raw: RawMessage) -> LandedMessage:
     """Store the raw message and each attachment under their hashes, and read the headers."""
     parsed = parse_message(raw.raw)
-    raw_path = store_blob(landing / "messages", raw.raw, ".eml")
+    raw_path = store_raw_message(landing / "messages", raw.raw)
     attachments = [
         LandedAttachment(
             sha256=a.sha256,
@@ -46,9 +45,7 @@ def land_message(landing: Path, raw: RawMessage) -> LandedMessage:
             name_flagged=a.name_flagged,
             kind=a.kind,
             size=len(a.content),
-            stored_path=str(
-                store_blob(landing / "attachments", a.content, EXTENSIONS.get(a.kind, ".bin"))
-            ),
+            stored_path=str(store_attachment(landing / "attachments", a)),
         )
         for a in parsed.attachments
     ]

@@ -39,7 +39,7 @@ def _period_text(period: str | None) -> str:
     if not period:
         return "期间不明的"
     year, month = period.split("-")
-    return f"{year}年1—{int(month)}月"
+    return f"{year}年1月" if int(month) == 1 else f"{year}年1—{int(month)}月"
 
 
 def _ordinal(i: int) -> str:
@@ -53,7 +53,9 @@ def _counted(sub: Submission) -> str:
 
 def _section(i: int, settings: Settings, sub: Submission) -> list[str]:
     title = WORKBOOK_NAMES.get(sub.workbook or "", "Excel附件")
-    head = f"{_ordinal(i)}、《{title}》（{_period_text(sub.period)}，文件：{sub.attachment.filename}）"
+    head = (
+        f"{_ordinal(i)}、《{title}》（{_period_text(sub.period)}，文件：{sub.attachment.filename}）"
+    )
     errors = [p for p in sub.problems if p.severity == "error"]
     warnings = [p for p in sub.problems if p.severity == "warning"]
     lines = [head]
@@ -94,7 +96,9 @@ def compose_receipts(
         ok = all(s.status == "accepted" for s in subs)
         verdict = "已受理" if ok else "未通过，请修改后重新报送"
         body = [f"{unit}：", ""]
-        body.append(f"州招商委办公室已收到你单位报送的{_period_text(period)}招商引资报表，审核结果如下：")
+        body.append(
+            f"州招商委办公室已收到你单位报送的{_period_text(period)}招商引资报表，审核结果如下："
+        )
         body.append("")
         for i, sub in enumerate(subs):
             body += [*_section(i, settings, sub), ""]
@@ -105,7 +109,8 @@ def compose_receipts(
             "（本邮件由比学赶超报送系统自动发送）",
         ]
         forms = "、".join(sorted({FORMS[sh.form].attachment for s in subs for sh in s.sheets}))
-        subject = f"【报送回执】{unit}{_period_text(period)}报表{('（' + forms + '）') if forms else ''}：{verdict}"
+        which = f"（{forms}）" if forms else ""
+        subject = f"【报送回执】{unit}{_period_text(period)}报表{which}：{verdict}"
         notices.append(
             Notice(
                 key=_key(period, unit, subs),

@@ -39,5 +39,7 @@ def summary_markdown(report: RunReport) -> str:
         lines += ["", "## 未处理的邮件", "", "| 发件人 | 主题 | 状态 | 原因 |", "|---|---|---|---|"]
         for m in aside:
             reasons = "；".join(m.reasons)
-            lines.append(f"| {m.display_from} | {m.subject} | {STATE[m.state or 'ignored']} | {reasons} |")
+            lines.append(
+                f"| {m.display_from} | {m.subject} | {STATE[m.state or 'ignored']} | {reasons} |"
+            )
     return "\n".join(lines)

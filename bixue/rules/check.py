@@ -14,7 +14,7 @@ from bixue.rules.validate import CellFailure, validate_frames
 
 
 def _value(sheet: ParsedSheet, excel_row: int, field: str | None) -> str | None:
-    """The submitted value of a failing cell as text, the unreadable raw text where there was one."""
+    """A failing cell's submitted value as text; the unreadable raw text where there was one."""
     if not field:
         return None
     rows = sheet.frame[sheet.frame["excel_row"] == excel_row]
@@ -23,12 +23,14 @@ def _value(sheet: ParsedSheet, excel_row: int, field: str | None) -> str | None:
     for name in (field + "__invalid", field):
         if name in rows and rows.iloc[0][name] is not None and not pd.isna(rows.iloc[0][name]):
             value = rows.iloc[0][name]
-            return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            return (
+                str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            )
     return None
 
 
 def to_problem(sheet: ParsedSheet, failure: CellFailure) -> Problem:
-    """A GX failure as a problem the submitter can find: sheet, row, column letter, header, value."""
+    """A GX failure as a problem a submitter can find: sheet, row, column, header, value."""
     header = FORMS[sheet.form].column(failure.field).label if failure.field else None
     return Problem(
         rule=failure.rule,
@@ -53,7 +55,9 @@ def validate_submissions(submissions: list[Submission]) -> list[Submission]:
         for sheet in sub.sheets:
             if sheet.frame.empty:
                 continue
-            by_year[int(sub.period[:4])][sheet.form].append(sheet.frame.assign(submission_id=sub.id))
+            by_year[int(sub.period[:4])][sheet.form].append(
+                sheet.frame.assign(submission_id=sub.id)
+            )
             sheets[(sub.id, sheet.form)] = (sub, sheet)
     for year, forms in sorted(by_year.items()):
         frames = {form: pd.concat(parts, ignore_index=True) for form, parts in forms.items()}

@@ -58,14 +58,14 @@ def load_suite(path: Path) -> ExpectationSuite:
 
     with path.open(encoding="utf-8") as fh:
         data = json.load(fh)
-    declared = len(data.get("expectations", []))
+    declared = len(data.get("expectations") or [])
     for i, item in enumerate(data.get("expectations", [])):
         meta = item.get("meta") or {}
         if not meta.get("rule") or not meta.get("msg_zh"):
             raise SuiteError(f"{path}: expectation {i} ({item.get('type')}) lacks meta.rule/msg_zh")
     suite = gx.ExpectationSuite(**data)
     if len(suite.expectations) != declared:
-        kept = {e.meta.get("rule") for e in suite.expectations}
+        kept = {(e.meta or {}).get("rule") for e in suite.expectations}
         lost = [e["meta"]["rule"] for e in data["expectations"] if e["meta"]["rule"] not in kept]
         raise SuiteError(f"{path}: GX did not load {', '.join(lost)} (unknown expectation type?)")
     return suite
@@ -95,7 +95,7 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], year: int) -> list[CellF
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}  # type: ignore[assignment]
     source = context.data_sources.add_pandas("forms")
     failures: list[CellFailure] = []
     for form, frame in frames.items():
@@ -115,6 +115,7 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], year: int) -> list[CellF
             if item.success:
                 continue
             config = item.expectation_config
+            assert config is not None  # GX fills it for every result of a suite run
             meta = config.meta or {}
             column = config.kwargs.get("column")
             field = column.removesuffix("__invalid") if column else None

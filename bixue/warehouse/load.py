@@ -1,4 +1,4 @@
-"""Load a run into the warehouse: one transaction per message, natural keys, reruns change nothing."""
+"""Load a run into the warehouse: a transaction per message, natural keys, idempotent reruns."""
 
 from __future__ import annotations
 

@@ -84,7 +84,12 @@ def test_activity_date_ranges(raw: str, expected: tuple[date, date] | None) -> N
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("2023年3月", "2023-03"), ("2023.3", "2023-03"), (date(2023, 3, 9), "2023-03"), ("三月", None)],
+    [
+        ("2023年3月", "2023-03"),
+        ("2023.3", "2023-03"),
+        (date(2023, 3, 9), "2023-03"),
+        ("三月", None),
+    ],
 )
 def test_start_month(raw: object, expected: str | None) -> None:
     assert to_month(raw) == expected
@@ -154,7 +159,15 @@ def test_messy_a3_is_read_from_wherever_its_header_sits() -> None:
             ["（2023年1—5月）"],
             ["填报单位：禄丰市招商局"],
             [None, *A3_HEADER],  # shifted one column right
-            [None, None, None, None, "填到县市、高新区", None, "项目建设规模、项目生产能力、主要建设内容等"],
+            [
+                None,
+                None,
+                None,
+                None,
+                "填到县市、高新区",
+                None,
+                "项目建设规模、项目生产能力、主要建设内容等",
+            ],
             [None, 1, "钛白粉项目", "上海某公司", "禄丰市", "１２亿元", "x", "在谈"],
             [None],
             [None, 2, "硅项目", "江苏某公司", "禄丰市", "约五亿", "y", "已签约"],
@@ -191,9 +204,7 @@ def test_two_row_merged_header_maps_each_sub_column() -> None:
     book = parse_workbook(content)
     assert book.workbook == "stats_funds"
     [sheet] = book.sheets
-    assert sheet.columns == {
-        c.key: i for i, c in enumerate(STATS_FUNDS.columns)
-    }
+    assert sheet.columns == {c.key: i for i, c in enumerate(STATS_FUNDS.columns)}
     row = sheet.frame.iloc[0]
     assert (row["out_pref_yi"], row["out_pref_prior_yi"], row["out_prov_yi"]) == (1.5, 1.2, 0.8)
 

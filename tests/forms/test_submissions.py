@@ -28,18 +28,26 @@ SH = ZoneInfo("Asia/Shanghai")
         ("楚雄高新区管委会", "楚雄高新区"),
         ("楚雄国家高新区", "楚雄高新区"),
         ("州国有资本投资集团有限公司", "市场化招商平台（州国有资本投资集团有限公司）"),
-        ("市场化招商平台(州国有资本投资集团有限公司)", "市场化招商平台（州国有资本投资集团有限公司）"),
+        (
+            "市场化招商平台(州国有资本投资集团有限公司)",
+            "市场化招商平台（州国有资本投资集团有限公司）",
+        ),
         ("昆明市", None),
         ("", None),
     ],
 )
-def test_the_submitter_line_names_a_registered_unit(settings: Settings, text: str, unit: str | None) -> None:
+def test_the_submitter_line_names_a_registered_unit(
+    settings: Settings, text: str, unit: str | None
+) -> None:
     assert unit_from_text(settings, text) == unit
 
 
 def test_senders_are_matched_to_units_and_providers_only(settings: Settings) -> None:
     assert sender_identity(settings, "lfs@zs.chuxiong.example") == ("禄丰市", "unit")
-    assert sender_identity(settings, "tongji@zs.chuxiong.example") == ("州招商委办公室统计组", "provider")
+    assert sender_identity(settings, "tongji@zs.chuxiong.example") == (
+        "州招商委办公室统计组",
+        "provider",
+    )
     assert sender_identity(settings, "someone@evil.example") is None
 
 

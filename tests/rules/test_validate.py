@@ -30,8 +30,11 @@ def test_every_expectation_in_a_suite_file_arrives_with_its_chinese_message(path
 def test_a_suite_with_an_unknown_expectation_type_is_refused(tmp_path: Path) -> None:
     data = json.loads((EXPECTATIONS_DIR / "2023" / "a3.json").read_text(encoding="utf-8"))
     data["expectations"].append(
-        {"type": "expect_column_values_to_be_shiny", "kwargs": {"column": "stage"},
-         "meta": {"rule": "a3.stage.shiny", "msg_zh": "x"}}
+        {
+            "type": "expect_column_values_to_be_shiny",
+            "kwargs": {"column": "stage"},
+            "meta": {"rule": "a3.stage.shiny", "msg_zh": "x"},
+        }
     )
     broken = tmp_path / "a3.json"
     broken.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -41,9 +44,16 @@ def test_a_suite_with_an_unknown_expectation_type_is_refused(tmp_path: Path) -> 
 
 def _a3(rows: list[dict[str, object]]) -> pd.DataFrame:
     base = {c: None for c in frame_columns(FORMS["a3"])}
-    good = {"project_name": "钛项目", "partner": "上海某公司", "site": "禄丰市",
-            "investment_yi": 12.0, "stage": "在谈"}
-    records = [base | good | {"excel_row": 7 + i, "submission_id": "S1"} | r for i, r in enumerate(rows)]
+    good = {
+        "project_name": "钛项目",
+        "partner": "上海某公司",
+        "site": "禄丰市",
+        "investment_yi": 12.0,
+        "stage": "在谈",
+    }
+    records = [
+        base | good | {"excel_row": 7 + i, "submission_id": "S1"} | r for i, r in enumerate(rows)
+    ]
     return pd.DataFrame.from_records(records)
 
 
@@ -51,7 +61,11 @@ def _a3(rows: list[dict[str, object]]) -> pd.DataFrame:
     ("change", "rule", "field"),
     [
         ({"project_name": None}, "a3.project_name.required", "project_name"),
-        ({"investment_yi": None, "investment_yi__invalid": "约五亿"}, "a3.investment_yi.number", "investment_yi"),
+        (
+            {"investment_yi": None, "investment_yi__invalid": "约五亿"},
+            "a3.investment_yi.number",
+            "investment_yi",
+        ),
         ({"investment_yi": 3.0}, "a3.investment_yi.min", "investment_yi"),
         ({"stage": "洽谈中"}, "a3.stage.in_set", "stage"),
         ({"site": "昆明市"}, "a3.site.in_set", "site"),

@@ -27,24 +27,52 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def _message(n: int) -> LandedMessage:
-    att = LandedAttachment(f"{n:064x}", f"附件3（{n}）.xlsx", False, "xlsx", 10, f"/landing/{n}.xlsx")
+    att = LandedAttachment(
+        f"{n:064x}", f"附件3（{n}）.xlsx", False, "xlsx", 10, f"/landing/{n}.xlsx"
+    )
     return LandedMessage(
-        source_key=f"k{n}", raw_sha256=f"{n + 1000:064x}", raw_path=f"/landing/{n}.eml",
-        message_id=f"<{n}@x>", sender="lfs@zs.chuxiong.example", sender_problem=None,
-        display_from="禄丰市 <lfs@zs.chuxiong.example>", subject="报表", sent_at=NOW,
-        received_at=NOW, auto_reply=False, attachments=[att],
+        source_key=f"k{n}",
+        raw_sha256=f"{n + 1000:064x}",
+        raw_path=f"/landing/{n}.eml",
+        message_id=f"<{n}@x>",
+        sender="lfs@zs.chuxiong.example",
+        sender_problem=None,
+        display_from="禄丰市 <lfs@zs.chuxiong.example>",
+        subject="报表",
+        sent_at=NOW,
+        received_at=NOW,
+        auto_reply=False,
+        attachments=[att],
     )
 
 
 def _submission(msg: LandedMessage, names: list[str], problems: list[Problem] = ()) -> Submission:  # type: ignore[assignment]
     base = {c: None for c in frame_columns(FORMS["a3"])}
-    rows = [base | {"excel_row": 7 + i, "project_name": n, "partner": "某公司", "site": "禄丰市",
-                    "investment_yi": 10.0 + i, "stage": "在谈"} for i, n in enumerate(names)]
+    rows = [
+        base
+        | {
+            "excel_row": 7 + i,
+            "project_name": n,
+            "partner": "某公司",
+            "site": "禄丰市",
+            "investment_yi": 10.0 + i,
+            "stage": "在谈",
+        }
+        for i, n in enumerate(names)
+    ]
     sheet = ParsedSheet("a3", "Sheet1", pd.DataFrame.from_records(rows), {"project_name": 1})
     return Submission(
-        id=f"s{msg.raw_sha256[-8:]}", message_sha256=msg.raw_sha256, attachment=msg.attachments[0],
-        unit="禄丰市", sender=msg.sender, workbook="a3", period="2023-05", received_at=NOW,
-        late=False, sheets=[sheet], problems=list(problems),
+        id=f"s{msg.raw_sha256[-8:]}",
+        message_sha256=msg.raw_sha256,
+        attachment=msg.attachments[0],
+        unit="禄丰市",
+        sender=msg.sender,
+        workbook="a3",
+        period="2023-05",
+        received_at=NOW,
+        late=False,
+        sheets=[sheet],
+        problems=list(problems),
     )
 
 
@@ -52,7 +80,9 @@ def _state(url: str) -> dict[str, list[tuple]]:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         out = {
-            table: sorted(tuple(map(str, r)) for r in conn.execute(sa.text(f"select * from {table}")))
+            table: sorted(
+                tuple(map(str, r)) for r in conn.execute(sa.text(f"select * from {table}"))
+            )
             for table in ("message", "attachment", "submission", "problem", "fact_a3")
         }
     engine.dispose()
@@ -78,21 +108,34 @@ def test_a_resubmission_is_a_new_version_and_the_old_one_is_kept(url: str) -> No
     load_run(engine, "2023-05", [second], [sub], NOW)
     assert sub.version == 2
     with engine.connect() as conn:
-        versions = conn.execute(sa.text("select version, rows_loaded from submission order by version")).all()
+        versions = conn.execute(
+            sa.text("select version, rows_loaded from submission order by version")
+        ).all()
     assert [tuple(v) for v in versions] == [(1, 1), (2, 2)]
 
 
 def test_a_rejected_submission_keeps_its_problems_and_loads_no_facts(url: str) -> None:
     engine = connect(url)
     msg = _message(3)
-    bad = Problem(rule="a3.stage.in_set", message="「项目进展」只能填写…", sheet="Sheet1", row=8,
-                  column="G", header="项目进展", value="洽谈中")
+    bad = Problem(
+        rule="a3.stage.in_set",
+        message="「项目进展」只能填写…",
+        sheet="Sheet1",
+        row=8,
+        column="G",
+        header="项目进展",
+        value="洽谈中",
+    )
     load_run(engine, "2023-05", [msg], [_submission(msg, ["甲"], [bad])], NOW)
     summary = month_summary(engine, "2023-05")
     assert summary == {"received": 1, "accepted": 0, "rejected": 1, "rows_loaded": 0}
     with engine.connect() as conn:
         assert conn.execute(sa.text("select count(*) from fact_a3")).scalar() == 0
-        assert conn.execute(sa.text("select col, row, value from problem")).one() == ("G", 8, "洽谈中")
+        assert conn.execute(sa.text("select col, row, value from problem")).one() == (
+            "G",
+            8,
+            "洽谈中",
+        )
 
 
 def test_a_failure_mid_message_leaves_nothing_of_it(url: str) -> None:

@@ -1,0 +1,1 @@
+"""A deterministic sample year of submissions for demos and end-to-end tests."""
