@@ -14,6 +14,11 @@ from typing import Any
 
 from bixue.config import ConfigError, Settings, load_settings
 
+
+class UsageError(Exception):
+    """A command-line value is wrong; said in one line, without a traceback."""
+
+
 CATEGORY_ZH = {"county": "县市、高新区", "group": "招商组、平台"}
 
 
@@ -102,7 +107,10 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Run the monthly flow for one period."""
     from bixue.forms.submissions import parse_period
 
-    parse_period(args.period)
+    try:
+        parse_period(args.period)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     [result] = _run_months(settings, [args.period], _progress)
     print(
         json.dumps(result, ensure_ascii=False)
@@ -198,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.home)
         return int(args.func(settings, args))
-    except (ConfigError, ValueError) as exc:
+    except (ConfigError, UsageError) as exc:
         print(f"bixue: {exc}", file=sys.stderr)
         return 2
 

@@ -24,7 +24,7 @@ def monthly_ingest(period: Period | None = None, home: str | None = None) -> dic
     """Ingest one month's submissions; a rerun converges to the same state, sends nothing twice."""
     period = resolve_period(home, period)
     raws = fetch_messages(home)
-    new = select_new_messages(home, raws)
+    new = select_new_messages(home, period, raws)
     landed = land_messages(home, new)
     messages, submissions = read_submissions(home, landed)
     submissions = validate_submissions(submissions)

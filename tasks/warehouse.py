@@ -14,10 +14,10 @@ from tasks import bixue_task
 
 
 @bixue_task()
-def select_new_messages(home: str | None, raws: list[RawMessage]) -> list[RawMessage]:
-    """Drop messages already recorded, so a rerun does no work twice."""
-    finished = load.finished_messages(warehouse(home))
-    return [r for r in raws if hashlib.sha256(r.raw).hexdigest() not in finished]
+def select_new_messages(home: str | None, period: str, raws: list[RawMessage]) -> list[RawMessage]:
+    """Drop messages already recorded or meant for a later month: a rerun does no work twice."""
+    skip = load.skippable_messages(warehouse(home), period)
+    return [r for r in raws if hashlib.sha256(r.raw).hexdigest() not in skip]
 
 
 @bixue_task(retries=1, retry_delay_seconds=10)

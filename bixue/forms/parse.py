@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 
 import pandas as pd
@@ -23,9 +24,14 @@ TOTAL_LABELS = {"合计", "小计", "总计"}
 INVALID = "__invalid"
 
 
+_SPACE = re.compile(r"\s+")
+
+
 def norm(value: object) -> str:
     """Text as compared: NFKC (full-width to half-width), no white space of any kind."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    if value is None or value == "":
+        return ""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(value)))
 
 
 def clean_text(value: object) -> str:
@@ -108,8 +114,9 @@ def find_submitter(rows: Sequence[Sequence[Any]], upto: int) -> str | None:
 # ---------------------------------------------------------------- header detection
 
 
-def _header_keys(col: Column) -> set[str]:
-    return {norm(col.header), *(norm(a) for a in col.aliases)}
+@cache
+def _header_keys(col: Column) -> frozenset[str]:
+    return frozenset({norm(col.header), *(norm(a) for a in col.aliases)})
 
 
 def _fill_merged(grid: list[list[Any]], merged: Sequence[Any]) -> None:
@@ -124,28 +131,40 @@ def _fill_merged(grid: list[list[Any]], merged: Sequence[Any]) -> None:
 
 
 def _match_header(cell: str, col: Column) -> bool:
+    if not cell:
+        return False
     keys = _header_keys(col)
     return cell in keys or any(k and (k in cell) for k in keys if len(k) >= 4)
 
 
-def locate_columns(grid: list[list[Any]], spec: FormSpec) -> tuple[int, dict[str, int], int] | None:
+def head_of(grid: list[list[Any]]) -> list[list[str]]:
+    """The rows where titles and headers can be, normalised once per sheet."""
+    return [[norm(c) for c in row] for row in grid[: HEADER_SCAN_ROWS + 1]]
+
+
+def locate_columns(head: list[list[str]], spec: FormSpec) -> tuple[int, dict[str, int], int] | None:
     """Header row, field -> column index, and the first row after the header block."""
     best: tuple[int, dict[str, int], int] | None = None
-    for r in range(min(HEADER_SCAN_ROWS, len(grid))):
-        top = [norm(c) for c in grid[r]]
-        below = [norm(c) for c in grid[r + 1]] if r + 1 < len(grid) else []
+    needed = max(2, (len(spec.columns) + 1) // 2)
+    for r in range(min(HEADER_SCAN_ROWS, len(head))):
+        cells = [(i, text) for i, text in enumerate(head[r]) if text]
+        if len(cells) < needed:
+            continue
+        below = head[r + 1] if r + 1 < len(head) else []
         found: dict[str, int] = {}
+        taken: set[int] = set()
+        distinct = dict.fromkeys(text for _, text in cells)  # merged cells repeat one text
         for col in spec.columns:
-            for i, text in enumerate(top):
-                if i in found.values() or not _match_header(text, col):
+            matching = {text for text in distinct if _match_header(text, col)}
+            for i, text in cells:
+                if i in taken or text not in matching:
                     continue
                 if col.sub and (i >= len(below) or below[i] != norm(col.sub)):
                     continue
                 found[col.key] = i
+                taken.add(i)
                 break
-        if len(found) >= max(2, (len(spec.columns) + 1) // 2) and (
-            best is None or len(found) > len(best[1])
-        ):
+        if len(found) >= needed and (best is None or len(found) > len(best[1])):
             start = r + 2 if spec.two_row_header else r + 1
             best = (r, found, start)
     return best
@@ -309,9 +328,10 @@ def _is_hint_row(cells: list[Any], spec: FormSpec, columns: dict[str, int]) -> b
 
 def parse_sheet(grid: list[list[Any]], spec: FormSpec, sheet: str) -> ParsedSheet:
     """The form's rows from a sheet grid; missing columns are problems, not crashes."""
-    located = locate_columns(grid, spec)
-    period = find_period(grid, HEADER_SCAN_ROWS)
-    unit_text = find_submitter(grid, HEADER_SCAN_ROWS)
+    head = head_of(grid)
+    located = locate_columns(head, spec)
+    period = find_period(head, HEADER_SCAN_ROWS)
+    unit_text = find_submitter(head, HEADER_SCAN_ROWS)
     empty = pd.DataFrame({name: pd.Series(dtype="object") for name in frame_columns(spec)})
     if located is None:
         problem = Problem(
@@ -371,16 +391,17 @@ def read_grids(content: bytes) -> list[tuple[str, list[list[Any]]]]:
     return grids
 
 
-def _score(grid: list[list[Any]], spec: FormSpec) -> int:
-    located = locate_columns(grid, spec)
-    title_text = "".join(norm(c) for row in grid[:HEADER_SCAN_ROWS] for c in row)
+def _score(head: list[list[str]], spec: FormSpec) -> int:
+    located = locate_columns(head, spec)
+    title_text = "".join(c for row in head[:HEADER_SCAN_ROWS] for c in row)
     title_hits = sum(norm(k) in title_text for k in (spec.title, *spec.keywords))
     return (len(located[1]) if located else 0) * 10 + title_hits
 
 
 def recognise_sheet(grid: list[list[Any]]) -> FormSpec | None:
     """The form whose headers (and title) this sheet carries best; None when none fits."""
-    scored = [(_score(grid, spec), spec) for spec in FORMS.values()]
+    head = head_of(grid)
+    scored = [(_score(head, spec), spec) for spec in FORMS.values()]
     score, spec = max(scored, key=lambda pair: pair[0])
     return spec if score >= 30 else None
 

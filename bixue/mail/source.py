@@ -48,6 +48,7 @@ class MaildirSource:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._box = mailbox.Maildir(self.path, factory=None, create=True)
 
     def keys(self) -> list[str]:

@@ -91,8 +91,9 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], year: int) -> list[CellF
     """Every failing cell of every form's rows; each frame has submission_id and excel_row."""
     if not any(len(f) for f in frames.values()):
         return []
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}  # type: ignore[assignment]

@@ -20,10 +20,12 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def finished_messages(engine: Engine) -> set[str]:
-    """Hashes of messages the warehouse already holds a final state for."""
+def skippable_messages(engine: Engine, period: str) -> set[str]:
+    """Hashes of messages a run for `period` need not read: recorded, or for a later month."""
     with engine.connect() as conn:
-        return {row[0] for row in conn.execute(sql("select_finished_messages"))}
+        return {
+            row[0] for row in conn.execute(sql("select_skippable_messages"), {"period": period})
+        }
 
 
 def _clean(value: Any) -> Any:
@@ -122,6 +124,12 @@ def load_run(
     for msg in messages:
         if msg.raw_sha256 in later:
             msg.state = "deferred"
+            periods = [s.period for s in submissions if s.message_sha256 == msg.raw_sha256]
+            with engine.begin() as conn:
+                conn.execute(
+                    sql("insert_deferral"),
+                    {"raw_sha256": msg.raw_sha256, "period": min(p for p in periods if p)},
+                )
             continue
         subs = [s for s in submissions if s.message_sha256 == msg.raw_sha256]
         _message_state(msg, subs)

@@ -86,6 +86,14 @@ problem = Table(
     PrimaryKeyConstraint("submission_id", "seq"),
 )
 
+# Mail for a later month than the run's: kept in the mailbox and skipped unread until that month.
+deferral = Table(
+    "deferral",
+    metadata,
+    Column("raw_sha256", String(64), primary_key=True),
+    Column("period", String(7), nullable=False),
+)
+
 notice = Table(
     "notice",
     metadata,
