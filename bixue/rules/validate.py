@@ -93,7 +93,10 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], year: int) -> list[CellF
         return []
     import great_expectations as gx
 
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    # GX sets INFO on some of its own loggers; its chatter is not the office's business.
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}  # type: ignore[assignment]
