@@ -51,7 +51,17 @@ def _counted(sub: Submission) -> str:
     return "、".join(parts) if parts else "无数据行"
 
 
-def _section(i: int, settings: Settings, sub: Submission) -> list[str]:
+def _latest(subs: list[Submission]) -> list[Submission]:
+    """Each form's newest version for a period: what the unit's standing is judged on."""
+    newest: dict[tuple[str | None, str | None], Submission] = {}
+    for sub in subs:
+        key = (sub.workbook, sub.period)
+        if key not in newest or sub.version > newest[key].version:
+            newest[key] = sub
+    return list(newest.values())
+
+
+def _section(i: int, settings: Settings, sub: Submission, superseded: bool) -> list[str]:
     title = WORKBOOK_NAMES.get(sub.workbook or "", "Excel附件")
     head = (
         f"{_ordinal(i)}、《{title}》（{_period_text(sub.period)}，文件：{sub.attachment.filename}）"
@@ -62,7 +72,10 @@ def _section(i: int, settings: Settings, sub: Submission) -> list[str]:
     if errors:
         lines.append(f"    审核结果：未通过，共发现{len(errors)}处问题，本次报送的数据未予采用：")
         lines += [f"    {n}. {p.sentence()}" for n, p in enumerate(errors, start=1)]
-        lines.append("    请逐项修改后，用登记邮箱重新报送整份报表，新报表将替代本次报送。")
+        if superseded:
+            lines.append("    该版本已由你单位随后重新报送的版本替代（见下文），无需再修改。")
+        else:
+            lines.append("    请逐项修改后，用登记邮箱重新报送整份报表，新报表将替代本次报送。")
     else:
         version = f"（第{sub.version}版，替代此前报送）" if sub.version > 1 else ""
         lines.append(f"    审核结果：已受理{version}，计入{_counted(sub)}。")
@@ -93,7 +106,8 @@ def compose_receipts(
     notices = []
     for (unit, sender), subs in sorted(by_unit.items()):
         subs.sort(key=lambda s: (s.period or "", s.workbook or "", s.version))
-        ok = all(s.status == "accepted" for s in subs)
+        latest = _latest(subs)
+        ok = all(s.status == "accepted" for s in latest)
         verdict = "已受理" if ok else "未通过，请修改后重新报送"
         body = [f"{unit}：", ""]
         body.append(
@@ -101,7 +115,7 @@ def compose_receipts(
         )
         body.append("")
         for i, sub in enumerate(subs):
-            body += [*_section(i, settings, sub), ""]
+            body += [*_section(i, settings, sub, superseded=sub not in latest), ""]
         body += [
             "如对审核结果有疑问，请回复本邮件或与州招商委办公室联系。",
             "",
