@@ -165,6 +165,27 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    """Migrate the warehouse (upgrade to the newest schema, or step back) and say where it is."""
+    from sqlalchemy import create_engine
+
+    from bixue.warehouse import migrate
+
+    engine = create_engine(settings.warehouse_url)
+    if args.action == "upgrade":
+        if settings.warehouse_url.startswith("sqlite:///"):
+            Path(settings.warehouse_url.removeprefix("sqlite:///")).parent.mkdir(
+                parents=True, exist_ok=True
+            )
+        migrate.upgrade(engine, args.to or "head")
+    elif args.action == "downgrade":
+        if not args.to:
+            raise UsageError("db downgrade needs --to REVISION (e.g. -1)")
+        migrate.downgrade(engine, args.to)
+    print(migrate.current(engine) or "(empty)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     home = argparse.ArgumentParser(add_help=False)
     home.add_argument(
@@ -191,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--period", required=True, help="report month as YYYY-MM, e.g. 2023-05")
     ingest.add_argument("--format", choices=["json", "table"], default="table")
     ingest.set_defaults(func=cmd_ingest)
+
+    db = sub.add_parser("db", parents=[home], help="warehouse migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    db.add_argument("--to", help="target revision (upgrade default: head; downgrade e.g. -1)")
+    db.set_defaults(func=cmd_db)
 
     demo = sub.add_parser(
         "demo", parents=[home], help="fresh home, sample year, every month ingested"

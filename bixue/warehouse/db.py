@@ -8,8 +8,6 @@ from pathlib import Path
 
 from sqlalchemy import Engine, TextClause, create_engine, event, text
 
-from bixue.warehouse.schema import metadata
-
 SQL_DIR = Path(os.environ.get("BIXUE_SQL_DIR", Path(__file__).resolve().parents[2] / "sql"))
 
 
@@ -28,11 +26,13 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 
 def connect(url: str) -> Engine:
-    """An engine for the warehouse URL (SQLite file or PostgreSQL), schema ensured."""
+    """An engine for the warehouse (SQLite file or PostgreSQL), migrated to the newest schema."""
+    from bixue.warehouse.migrate import upgrade
+
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    metadata.create_all(engine)
+    upgrade(engine)
     return engine
