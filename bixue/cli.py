@@ -177,7 +177,7 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
             Path(settings.warehouse_url.removeprefix("sqlite:///")).parent.mkdir(
                 parents=True, exist_ok=True
             )
-        migrate.upgrade(engine, args.to or "head")
+        migrate.upgrade(engine, args.to or "heads")
     elif args.action == "downgrade":
         if not args.to:
             raise UsageError("db downgrade needs --to REVISION (e.g. -1)")
@@ -224,7 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--year", type=int, default=2023)
     demo.add_argument("--months", type=int, choices=range(1, 13), default=12, metavar="1-12")
     demo.set_defaults(func=cmd_demo)
+    for register in _command_modules():
+        register(sub, [home])
     return parser
+
+
+def _command_modules() -> list[Callable[..., None]]:
+    """Subcommands that live with their stage: each module has register(subparsers, parents)."""
+    from bixue.mail import commands as mail_commands
+    from bixue.scoring import commands as scoring_commands
+
+    return [mail_commands.register, scoring_commands.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

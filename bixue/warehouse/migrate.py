@@ -17,8 +17,8 @@ def _config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the warehouse to `revision` (default: the newest schema)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the warehouse to `revision` (default: every branch's newest schema)."""
     with engine.begin() as conn:
         config = _config(engine)
         config.attributes["connection"] = conn
@@ -42,8 +42,18 @@ def revision(engine: Engine, message: str) -> None:
 
 
 def current(engine: Engine) -> str | None:
-    """The warehouse's revision, None when it was never migrated."""
+    """The warehouse's revisions (one per branch, comma-joined), None when never migrated."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(heads)) or None
+
+
+def heads() -> str:
+    """The newest revision of every branch, as `current` shows a fully migrated warehouse."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ",".join(sorted(ScriptDirectory.from_config(config).get_heads()))

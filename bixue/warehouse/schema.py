@@ -133,3 +133,10 @@ def _fact_table(form: str) -> Table:
 
 
 facts: dict[str, Table] = {form: _fact_table(form) for form in FORMS}
+
+
+def all_tables() -> MetaData:
+    """The metadata with every module's tables registered (the mail ledger, scores)."""
+    from bixue.warehouse import schema_mail, schema_scores  # noqa: F401 - registers tables
+
+    return metadata

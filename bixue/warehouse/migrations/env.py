@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bixue.warehouse.schema import metadata
+from bixue.warehouse.schema import all_tables
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -13,7 +13,7 @@ if connection is None:
 
 context.configure(
     connection=connection,
-    target_metadata=metadata,
+    target_metadata=all_tables(),
     render_as_batch=connection.dialect.name == "sqlite",  # ALTER on SQLite needs batch mode
     compare_type=True,
 )
