@@ -309,7 +309,7 @@ def frame_columns(spec: FormSpec) -> list[str]:
             names += [f"{col.key}_start", f"{col.key}_end"]
         if col.kind != "text" and col.kind != "code":
             names.append(col.key + INVALID)
-    return names
+    return names + [name for name, _ in spec.derived]
 
 
 # ---------------------------------------------------------------- rows

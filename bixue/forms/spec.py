@@ -48,6 +48,8 @@ class FormSpec:
     sheet: str = "Sheet1"
     # Title keywords that identify the form when the exact title was edited.
     keywords: tuple[str, ...] = field(default=())
+    # Fields computed from the submitted ones (bixue.forms.derive), loaded with them.
+    derived: tuple[tuple[str, Kind], ...] = ()
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -150,6 +152,13 @@ A5 = FormSpec(
     submitters="unit",
     categories=("group",),
     keywords=("自行组织活动情况",),
+    derived=(
+        ("place_kind", "text"),  # 请进来 (every place inside the prefecture) or 走出去
+        ("out_of_province", "integer"),  # 1 when a place lies outside Yunnan
+        ("company_count", "integer"),  # firms listed in 企业名单
+        ("leader_rank", "text"),  # top (州委书记/州长), leader (other 州级领导) or none
+        ("qualifies", "integer"),  # 1 when it counts as a self-organised activity (附件2 说明1)
+    ),
     columns=(
         Column("seq", "序号", "integer", width=6),
         Column("activity", "活动名称", required=True, width=24),

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bixue.config import Settings
+from bixue.forms.derive import derive
 from bixue.forms.parse import norm, parse_workbook
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
 from bixue.model import LandedAttachment, LandedMessage, Submission
@@ -163,6 +164,8 @@ def read_submission(
         sub.period = _fallback_period(settings, msg.received_at)
         return sub
     parsed = parse_workbook(Path(att.stored_path).read_bytes())
+    for sheet in parsed.sheets:
+        sheet.frame = derive(sheet.form, sheet.frame)
     sub.workbook, sub.sheets = parsed.workbook, parsed.sheets
     sub.problems.extend(parsed.problems)
     for sheet in parsed.sheets:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
-    Float,
     ForeignKey,
     Integer,
     MetaData,
+    Numeric,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -107,13 +107,14 @@ notice = Table(
     Column("sent_at", Text, nullable=False),
 )
 
-_TYPES = {"number": Float, "integer": Float}
+# Amounts are exact decimals (亿元 to the 元, 万美元 to the cent); counts share the type.
+_TYPES = {"number": Numeric(20, 6), "integer": Numeric(20, 6)}
 
 
 def _fact_table(form: str) -> Table:
     """A fact table per form, its columns the form's fields; rows lead back to their submission."""
     spec = FORMS[form]
-    kinds = {c.key: c.kind for c in spec.columns}
+    kinds = {c.key: c.kind for c in spec.columns} | dict(spec.derived)
     columns = [
         Column(name, _TYPES.get(kinds.get(name, "text"), Text))
         for name in frame_columns(spec)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 12:33:53.267871
+Create Date: 2026-11-22 12:36:35.594860
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "deferral",
         sa.Column("raw_sha256", sa.String(length=64), nullable=False),
@@ -92,11 +91,11 @@ def upgrade() -> None:
         sa.Column("excel_row", sa.Integer(), nullable=False),
         sa.Column("unit", sa.Text(), nullable=False),
         sa.Column("period", sa.String(length=7), nullable=False),
-        sa.Column("seq", sa.Float(), nullable=True),
+        sa.Column("seq", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.Column("project_name", sa.Text(), nullable=True),
         sa.Column("partner", sa.Text(), nullable=True),
         sa.Column("site", sa.Text(), nullable=True),
-        sa.Column("investment_yi", sa.Float(), nullable=True),
+        sa.Column("investment_yi", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.Column("content", sa.Text(), nullable=True),
         sa.Column("stage", sa.Text(), nullable=True),
         sa.Column("progress", sa.Text(), nullable=True),
@@ -114,14 +113,14 @@ def upgrade() -> None:
         sa.Column("excel_row", sa.Integer(), nullable=False),
         sa.Column("unit", sa.Text(), nullable=False),
         sa.Column("period", sa.String(length=7), nullable=False),
-        sa.Column("seq", sa.Float(), nullable=True),
+        sa.Column("seq", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.Column("project_name", sa.Text(), nullable=True),
         sa.Column("partner", sa.Text(), nullable=True),
         sa.Column("local_company", sa.Text(), nullable=True),
         sa.Column("site", sa.Text(), nullable=True),
         sa.Column("start_month", sa.Text(), nullable=True),
         sa.Column("content", sa.Text(), nullable=True),
-        sa.Column("funds_yi", sa.Float(), nullable=True),
+        sa.Column("funds_yi", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.Column("project_code", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["submission_id"],
@@ -136,7 +135,7 @@ def upgrade() -> None:
         sa.Column("excel_row", sa.Integer(), nullable=False),
         sa.Column("unit", sa.Text(), nullable=False),
         sa.Column("period", sa.String(length=7), nullable=False),
-        sa.Column("seq", sa.Float(), nullable=True),
+        sa.Column("seq", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.Column("activity", sa.Text(), nullable=True),
         sa.Column("dates", sa.Text(), nullable=True),
         sa.Column("dates_start", sa.Text(), nullable=True),
@@ -148,6 +147,11 @@ def upgrade() -> None:
         sa.Column("companies", sa.Text(), nullable=True),
         sa.Column("talks", sa.Text(), nullable=True),
         sa.Column("signed_projects", sa.Text(), nullable=True),
+        sa.Column("place_kind", sa.Text(), nullable=True),
+        sa.Column("out_of_province", sa.Numeric(precision=20, scale=6), nullable=True),
+        sa.Column("company_count", sa.Numeric(precision=20, scale=6), nullable=True),
+        sa.Column("leader_rank", sa.Text(), nullable=True),
+        sa.Column("qualifies", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.ForeignKeyConstraint(
             ["submission_id"],
             ["submission.id"],
@@ -161,12 +165,12 @@ def upgrade() -> None:
         sa.Column("excel_row", sa.Integer(), nullable=False),
         sa.Column("unit", sa.Text(), nullable=False),
         sa.Column("period", sa.String(length=7), nullable=False),
-        sa.Column("seq", sa.Float(), nullable=True),
+        sa.Column("seq", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.Column("project_name", sa.Text(), nullable=True),
         sa.Column("partner", sa.Text(), nullable=True),
         sa.Column("site", sa.Text(), nullable=True),
         sa.Column("signed_on", sa.Text(), nullable=True),
-        sa.Column("investment_yi", sa.Float(), nullable=True),
+        sa.Column("investment_yi", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.Column("evidence", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["submission_id"],
@@ -181,7 +185,7 @@ def upgrade() -> None:
         sa.Column("excel_row", sa.Integer(), nullable=False),
         sa.Column("unit", sa.Text(), nullable=False),
         sa.Column("period", sa.String(length=7), nullable=False),
-        sa.Column("seq", sa.Float(), nullable=True),
+        sa.Column("seq", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.Column("trip", sa.Text(), nullable=True),
         sa.Column("dates", sa.Text(), nullable=True),
         sa.Column("dates_start", sa.Text(), nullable=True),
@@ -206,8 +210,8 @@ def upgrade() -> None:
         sa.Column("unit", sa.Text(), nullable=False),
         sa.Column("period", sa.String(length=7), nullable=False),
         sa.Column("county", sa.Text(), nullable=True),
-        sa.Column("fdi_wan_usd", sa.Float(), nullable=True),
-        sa.Column("fdi_prior_wan_usd", sa.Float(), nullable=True),
+        sa.Column("fdi_wan_usd", sa.Numeric(precision=20, scale=6), nullable=True),
+        sa.Column("fdi_prior_wan_usd", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.ForeignKeyConstraint(
             ["submission_id"],
             ["submission.id"],
@@ -223,10 +227,10 @@ def upgrade() -> None:
         sa.Column("period", sa.String(length=7), nullable=False),
         sa.Column("county", sa.Text(), nullable=True),
         sa.Column("industry", sa.Text(), nullable=True),
-        sa.Column("out_pref_yi", sa.Float(), nullable=True),
-        sa.Column("out_pref_prior_yi", sa.Float(), nullable=True),
-        sa.Column("out_prov_yi", sa.Float(), nullable=True),
-        sa.Column("out_prov_prior_yi", sa.Float(), nullable=True),
+        sa.Column("out_pref_yi", sa.Numeric(precision=20, scale=6), nullable=True),
+        sa.Column("out_pref_prior_yi", sa.Numeric(precision=20, scale=6), nullable=True),
+        sa.Column("out_prov_yi", sa.Numeric(precision=20, scale=6), nullable=True),
+        sa.Column("out_prov_prior_yi", sa.Numeric(precision=20, scale=6), nullable=True),
         sa.ForeignKeyConstraint(
             ["submission_id"],
             ["submission.id"],
@@ -255,7 +259,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     op.drop_table("problem")
     op.drop_table("fact_stats_funds")
     op.drop_table("fact_stats_fdi")

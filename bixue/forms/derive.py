@@ -1,0 +1,102 @@
+"""Fields the scores need but no form asks for, derived from what units wrote (附件5 说明1)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import pandas as pd
+
+# Places inside the prefecture: its county-level units and the common ways of naming them.
+PREFECTURE_PLACES = (
+    "楚雄",
+    "禄丰",
+    "双柏",
+    "牟定",
+    "南华",
+    "姚安",
+    "大姚",
+    "永仁",
+    "元谋",
+    "武定",
+    "高新区",
+)
+# Yunnan's prefecture-level divisions and the province itself: a place naming none is 省外.
+YUNNAN_PLACES = (
+    *PREFECTURE_PLACES,
+    *("云南", "昆明", "曲靖", "玉溪", "保山", "昭通", "丽江", "普洱", "临沧", "红河", "文山"),
+    *("西双版纳", "大理", "德宏", "怒江", "迪庆"),
+)
+PLACE_SPLIT = re.compile(r"[、，,；;/\s]+|和|及")
+LIST_SPLIT = re.compile(r"[、，,；;\n]+")
+# 附件2 说明1: a 请进来 event counts with a prefecture leader present and 10 or more outside firms.
+MIN_FIRMS = 10
+TOP_TITLES = ("州委书记", "州长")
+
+
+def places(text: str | None) -> list[str]:
+    """The places an activity names, one per city or county."""
+    if not text:
+        return []
+    return [p for p in PLACE_SPLIT.split(unicodedata.normalize("NFKC", text)) if p]
+
+
+def place_kind(text: str | None) -> str | None:
+    """请进来 when every place is inside the prefecture, else 走出去 (附件5 注2)."""
+    named = places(text)
+    if not named:
+        return None
+    inside = all(any(p.startswith(k) or k in p for k in PREFECTURE_PLACES) for p in named)
+    return "请进来" if inside else "走出去"
+
+
+def out_of_province(text: str | None) -> int | None:
+    """1 when any place lies outside Yunnan (省外), 0 when all are inside."""
+    named = places(text)
+    if not named:
+        return None
+    return int(any(not any(k in p for k in YUNNAN_PLACES) for p in named))
+
+
+def company_count(text: str | None) -> int:
+    """How many firms a 企业名单 lists (separated by 、，; or line breaks)."""
+    return len([c for c in LIST_SPLIT.split(text or "") if c.strip()])
+
+
+def leader_rank(text: str | None) -> str:
+    """top for 州委书记/州长 (州级党政“一把手”), leader for other prefecture leaders, else none."""
+    if not text or not text.strip():
+        return "none"
+    clean = unicodedata.normalize("NFKC", text)
+    if any(t in clean and f"副{t}" not in clean for t in TOP_TITLES):
+        return "top"
+    return "leader"
+
+
+def _qualifies(row: dict[str, Any]) -> int:
+    if row["place_kind"] == "走出去":
+        return 1
+    if row["place_kind"] == "请进来":
+        return int(row["leader_rank"] != "none" and row["company_count"] >= MIN_FIRMS)
+    return 0
+
+
+def derive_a5(frame: pd.DataFrame) -> pd.DataFrame:
+    """附件5 rows with where they went, whom they met, and whether they count."""
+    out = frame.copy()
+    out["place_kind"] = [place_kind(v) for v in out["place"]]
+    out["out_of_province"] = [out_of_province(v) for v in out["place"]]
+    out["company_count"] = [company_count(v) for v in out["companies"]]
+    out["leader_rank"] = [leader_rank(v) for v in out["leader"]]
+    out["qualifies"] = [_qualifies(r) for r in out.to_dict("records")] if len(out) else []
+    return out.astype(object).where(out.notna(), None)
+
+
+DERIVERS = {"a5": derive_a5}
+
+
+def derive(form: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its form's derived fields filled in (unchanged for other forms)."""
+    fn = DERIVERS.get(form)
+    return fn(frame) if fn else frame
