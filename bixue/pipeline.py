@@ -1,0 +1,60 @@
+"""The monthly flow's stages called directly, without Prefect: for tests and benchmarks only.
+
+flows/monthly_ingest.py composes the same stage functions as Prefect tasks; keep the order here
+the same as there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from bixue.config import Settings
+from bixue.forms.submissions import read_submissions
+from bixue.mail import intake
+from bixue.mail.outbox import OutgoingMail, open_mailer
+from bixue.mail.source import open_source
+from bixue.model import RunReport
+from bixue.render.notice import compose_receipts
+from bixue.rules.check import validate_submissions
+from bixue.warehouse import load
+
+
+def run_month(settings: Settings, engine: Engine, period: str) -> RunReport:
+    """One monthly run end to end on the given warehouse."""
+    source = open_source(settings)
+    skip = load.skippable_messages(engine, period)
+    raws = [
+        r for r in intake.fetch_messages(source) if hashlib.sha256(r.raw).hexdigest() not in skip
+    ]
+    messages = intake.land_messages(settings.landing_path, raws)
+    submissions = validate_submissions(read_submissions(settings, messages))
+    rows = load.load_run(engine, period, messages, submissions, datetime.now(UTC))
+    sent_keys = load.sent_notice_keys(engine)
+    mailer = open_mailer(settings)
+    sent = []
+    for notice in compose_receipts(settings, period, messages, submissions):
+        if notice.key in sent_keys:
+            continue
+        ref = mailer.send(
+            OutgoingMail(key=notice.key, to=notice.to, subject=notice.subject, body=notice.body)
+        )
+        sent.append(
+            {
+                "key": notice.key,
+                "unit": notice.unit,
+                "period": notice.period,
+                "kind": "receipt",
+                "recipients": ",".join(notice.to),
+                "subject": notice.subject,
+                "ref": ref,
+                "sent_at": datetime.now(UTC).isoformat(),
+            }
+        )
+    load.record_notices(engine, sent)
+    for msg in messages:
+        if msg.state and msg.state != "deferred":
+            source.mark_processed(msg.source_key)
+    return RunReport(period=period, messages=messages, submissions=submissions, rows_loaded=rows)

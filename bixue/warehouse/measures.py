@@ -1,0 +1,218 @@
+"""The inputs of every 附件6/附件7 indicator, per unit and scoring period, as exact decimals."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bixue.config import Settings
+from bixue.forms.parse import norm
+from bixue.forms.spec import STAGES
+from bixue.forms.submissions import unit_from_text
+from bixue.warehouse.db import sql
+
+QUANTUM = Decimal("0.000001")
+HUNDRED = Decimal(100)
+SIGNED = set(STAGES[1:])  # 已签约 and every later stage
+COUNTY_TOP_LEADER = "县市党政主要领导"
+PREFECTURE_LEADER = "州级领导"
+PREFECTURE_TOP_LEADER = "州级党政主要领导"
+OUT_OF_PROVINCE = "省外"
+
+
+@dataclass(frozen=True)
+class ScoringPeriod:
+    """A quarter (2023Q2) or a year (2023): its dates and the report month that closes it."""
+
+    key: str
+    year: int
+    first_month: int
+    last_month: int
+
+    @property
+    def start(self) -> str:
+        return f"{self.year:04d}-{self.first_month:02d}-01"
+
+    @property
+    def end(self) -> str:
+        day = calendar.monthrange(self.year, self.last_month)[1]
+        return f"{self.year:04d}-{self.last_month:02d}-{day:02d}"
+
+    @property
+    def report_month(self) -> str:
+        """The monthly report whose cumulative figures close the period."""
+        return f"{self.year:04d}-{self.last_month:02d}"
+
+    @property
+    def first_report_month(self) -> str:
+        return f"{self.year:04d}-01"
+
+
+def scoring_period(key: str) -> ScoringPeriod:
+    """2023Q1..2023Q4 or 2023; anything else is refused with the accepted forms."""
+    match = re.fullmatch(r"(\d{4})(?:Q([1-4]))?", key)
+    if not match:
+        raise ValueError(f"scoring period must look like 2023Q2 or 2023, not {key!r}")
+    year = int(match.group(1))
+    if match.group(2):
+        quarter = int(match.group(2))
+        return ScoringPeriod(key, year, 3 * quarter - 2, 3 * quarter)
+    return ScoringPeriod(key, year, 1, 12)
+
+
+def exact(value: Any) -> Decimal | None:
+    """A database number as a Decimal to six places, whatever the driver returned."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(QUANTUM)
+
+
+def ratio_pct(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """part ÷ whole as a percentage; None when there is nothing to divide by."""
+    if part is None or whole is None or whole == 0:
+        return None
+    return (part / whole * HUNDRED).quantize(QUANTUM)
+
+
+def growth_pct(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    """Growth over the prior year's same period in %; None without a prior-year base."""
+    if now is None or before is None or before == 0:
+        return None
+    return ((now - before) / before * HUNDRED).quantize(QUANTUM)
+
+
+def _rows(engine: Engine, name: str, **params: Any) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sql(name), params).mappings()]
+
+
+Inputs = dict[str, dict[str, Decimal | None]]
+
+
+def _county_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: Inputs) -> None:
+    """Growth, FDI completion, trips and signings of the counties and the zone (附件6)."""
+    targets = settings.targets(p.year).counties
+    funds = {r["county"]: r for r in _rows(engine, "measure_county_funds", period=p.report_month)}
+    fdi = {
+        r["county"]: exact(r["fdi"])
+        for r in _rows(engine, "measure_county_fdi", period=p.report_month)
+    }
+    trips: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    for r in _rows(engine, "measure_county_trips", start=p.start, end=p.end):
+        trips[r["unit"]][(r["leader_kind"], r["scope"])] = int(r["trips"])
+    signings = {
+        r["unit"]: r for r in _rows(engine, "measure_county_signings", start=p.start, end=p.end)
+    }
+    for unit, target in targets.items():
+        f = funds.get(unit, {})
+        t = trips.get(unit, {})
+        s = signings.get(unit, {})
+        out[unit] = {
+            "out_pref_funds_yi": exact(f.get("out_pref")),
+            "out_pref_growth_pct": growth_pct(
+                exact(f.get("out_pref")), exact(f.get("out_pref_prior"))
+            ),
+            "out_prov_funds_yi": exact(f.get("out_prov")),
+            "out_prov_growth_pct": growth_pct(
+                exact(f.get("out_prov")), exact(f.get("out_prov_prior"))
+            ),
+            "fdi_wan_usd": fdi.get(unit),
+            "fdi_completion_pct": ratio_pct(fdi.get(unit), Decimal(str(target.fdi_wan_usd))),
+            "top_leader_trips": Decimal(
+                sum(n for (kind, _), n in t.items() if kind == COUNTY_TOP_LEADER)
+            ),
+            "top_leader_trips_out_of_province": Decimal(
+                t.get((COUNTY_TOP_LEADER, OUT_OF_PROVINCE), 0)
+            ),
+            "leader_trips_arranged": Decimal(t.get((PREFECTURE_LEADER, OUT_OF_PROVINCE), 0)),
+            "prefecture_top_trips_arranged": Decimal(
+                t.get((PREFECTURE_TOP_LEADER, OUT_OF_PROVINCE), 0)
+            ),
+            "signed": Decimal(int(s.get("signed") or 0)),
+            "signed_1yi": Decimal(int(s.get("signed_1yi") or 0)),
+            "signed_5yi": Decimal(int(s.get("signed_5yi") or 0)),
+            "signed_10yi": Decimal(int(s.get("signed_10yi") or 0)),
+        }
+
+
+def _projects(engine: Engine, p: ScoringPeriod) -> dict[str, dict[str, Decimal]]:
+    """在谈 ≥5亿 projects at the period's end and projects newly signed in the year, per unit.
+
+    Decision: January's report is the year's baseline inventory. A project counts as newly
+    signed when its latest stage is 已签约 or later and it was 在谈 in an earlier report of the
+    year or first appeared after January; one already signed in January was signed before.
+    """
+    history: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in _rows(
+        engine, "measure_project_reports", first_period=p.first_report_month, period=p.report_month
+    ):
+        history[(r["unit"], norm(r["project_name"]))].append(r)
+    counts: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: {k: Decimal(0) for k in ("talks_5yi", "new_signed_5yi", "new_signed_10yi")}
+    )
+    for (unit, _), reports in history.items():
+        latest = reports[-1]
+        if latest["period"] != p.report_month:
+            continue  # no longer reported: it is not counted in the cumulative figure
+        amount = exact(latest["investment_yi"]) or Decimal(0)
+        if latest["stage"] == STAGES[0] and amount >= 5:
+            counts[unit]["talks_5yi"] += 1
+        first = reports[0]
+        new = first["stage"] == STAGES[0] or first["period"] != p.first_report_month
+        if latest["stage"] in SIGNED and new:
+            counts[unit]["new_signed_5yi"] += int(amount >= 5)
+            counts[unit]["new_signed_10yi"] += int(amount >= 10)
+    return counts
+
+
+def _group_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: Inputs) -> None:
+    """Funds completion, activities, top-leader trips and project counts of the groups (附件7)."""
+    targets = settings.targets(p.year).groups
+    industry = {
+        r["industry"]: exact(r["out_pref"])
+        for r in _rows(engine, "measure_industry_funds", period=p.report_month)
+    }
+    reported = {
+        r["unit"]: exact(r["funds"])
+        for r in _rows(engine, "measure_self_reported_funds", period=p.report_month)
+    }
+    activities: dict[str, Decimal] = defaultdict(Decimal)
+    top_trips: dict[tuple[str, str], str] = {}
+    for r in _rows(engine, "measure_group_activities", start=p.start, end=p.end):
+        if r["qualifies"]:
+            activities[r["unit"]] += 1  # a joint activity counts for each organising group
+        if r["leader_rank"] == "top" and r["out_of_province"]:
+            # ... but a 州级党政“一把手” trip counts once, for its lead unit (附件2 说明2).
+            lead = unit_from_text(settings, r["lead_unit"]) or r["unit"]
+            top_trips.setdefault((norm(r["activity"]), str(r["dates_start"])), lead)
+    projects = _projects(engine, p)
+    for unit, target in targets.items():
+        if target.source == "statistics":
+            parts = [industry.get(i) for i in target.scope]
+            funds = sum((v for v in parts if v is not None), Decimal(0)) if any(parts) else None
+        else:
+            funds = reported.get(unit)
+        out[unit] = {
+            "funds_yi": funds,
+            "funds_completion_pct": ratio_pct(funds, Decimal(str(target.funds_yi))),
+            "activities": activities.get(unit, Decimal(0)),
+            "top_leader_trips_arranged": Decimal(
+                sum(1 for lead in top_trips.values() if lead == unit)
+            ),
+            **projects[unit],
+        }
+
+
+def measure_inputs(engine: Engine, settings: Settings, period: str) -> Inputs:
+    """Every unit's indicator inputs for a quarter (2023Q2) or a year (2023)."""
+    p = scoring_period(period)
+    out: Inputs = {}
+    _county_inputs(engine, settings, p, out)
+    _group_inputs(engine, settings, p, out)
+    return out
