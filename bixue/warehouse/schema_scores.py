@@ -1,7 +1,74 @@
-"""Warehouse tables of scores and their audit trail (issue: scoring engine); shared metadata."""
+"""Warehouse tables of scores and their audit trail (issue: scoring engine); shared metadata.
+
+A scoring of a period is a run (period, version); runs are never changed or deleted, so a
+circulated result stays readable after a forced rescoring. Decimals are kept as exact text.
+"""
 
 from __future__ import annotations
 
+from sqlalchemy import (
+    Column,
+    ForeignKeyConstraint,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
 from bixue.warehouse.schema import metadata
 
-__all__ = ["metadata"]
+score_run = Table(
+    "score_run",
+    metadata,
+    Column("period", String(8), nullable=False),  # 2023Q1..2023Q3, or 2023 (annual + year)
+    Column("version", Integer, nullable=False),  # 1, then 2… for each forced rescoring
+    Column("rules_version", String(32), nullable=False),
+    Column("rules_hash", String(64), nullable=False),
+    Column("inputs_hash", String(64), nullable=False),
+    Column("source", Text, nullable=False),  # where the measures came from
+    Column("basis", Text),  # JSON: the quarter versions an annual scoring used
+    Column("scored_at", Text, nullable=False),
+    PrimaryKeyConstraint("period", "version"),
+)
+
+score_line = Table(
+    "score_line",
+    metadata,
+    Column("period", String(8), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("indicator", String(64), nullable=False),  # key, or key.part
+    Column("category", String(8), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("measure", Text),
+    Column("target", Text),
+    Column("eligibility", String(16), nullable=False),
+    Column("place", Integer),
+    Column("method", String(16), nullable=False),
+    Column("params", Text, nullable=False),  # JSON object of exact strings
+    Column("ineligible_when", String(16)),
+    Column("weight", Text, nullable=False),
+    Column("points", Text, nullable=False),  # unrounded
+    Column("rule_version", String(32), nullable=False),
+    Column("inputs_hash", String(64), nullable=False),
+    PrimaryKeyConstraint("period", "version", "unit", "indicator"),
+    ForeignKeyConstraint(["period", "version"], ["score_run.period", "score_run.version"]),
+)
+
+score_total = Table(
+    "score_total",
+    metadata,
+    Column("period", String(8), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("unit", Text, nullable=False),
+    Column("category", String(8), nullable=False),
+    Column("kind", String(8), nullable=False),  # total | annual | year | Q1..Q3 (year's inputs)
+    Column("seq", Integer, nullable=False),
+    Column("points", Text, nullable=False),  # unrounded
+    Column("rank", Integer),
+    PrimaryKeyConstraint("period", "version", "unit", "kind"),
+    ForeignKeyConstraint(["period", "version"], ["score_run.period", "score_run.version"]),
+)
+
+__all__ = ["metadata", "score_line", "score_run", "score_total"]

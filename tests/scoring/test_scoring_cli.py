@@ -1,0 +1,210 @@
+"""The scoring commands as the office uses them: score, export scores, rules show, what-if."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scoring_sample import sample_measures, write_measures
+
+from bixue.cli import main
+from bixue.config import Settings
+
+PERIODS = ("2023Q1", "2023Q2", "2023Q3", "2023")
+FIELDS = ["unit", "category", "indicator", "measure", "target", "rank", "points"]
+
+
+def bixue(home: Path, *args: str) -> int:
+    return main([*args, "--home", str(home)])
+
+
+@pytest.fixture
+def scored_year(home: Path, settings: Settings, tmp_path: Path) -> dict[str, Path]:
+    """The sample year scored through `bixue score --measures`, quarter by quarter, then 2023."""
+    files = {}
+    for period in PERIODS:
+        files[period] = write_measures(
+            tmp_path / f"m{period}.csv", sample_measures(None, settings, period)
+        )
+        assert bixue(home, "score", "--period", period, "--measures", str(files[period])) == 0
+    return files
+
+
+def test_rules_show_json_has_one_object_per_indicator_with_parts_nested(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bixue(home, "rules", "show", "--year", "2023", "--format", "json") == 0
+    rules = json.loads(capsys.readouterr().out)
+    assert len(rules) == 22
+    fields = [
+        "key", "name", "category", "period_kind", "weight", "method", "params",
+        "ineligible_when", "measure",
+    ]  # fmt: skip
+    assert all(list(r)[:9] == fields for r in rules)
+    big = next(r for r in rules if r["key"] == "ga_big_projects")
+    assert [(p["key"], p["weight"], p["params"]["target"]) for p in big["parts"]] == [
+        ("ga_big_projects.p5yi", 12.5, "projects_5yi"),
+        ("ga_big_projects.p10yi", 12.5, "projects_10yi"),
+    ]
+    assert all(list(p) == fields for p in big["parts"])
+    assert rules[0]["ineligible_when"] == "negative" and rules[0]["weight"] == 20
+
+
+def test_rules_show_table_is_in_chinese_and_names_the_version(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bixue(home, "rules", "show", "--year", "2023") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("2023 年评分规则 2023.1")
+    assert out[1].split()[:3] == ["指标", "名称", "类别"]
+    assert bixue(home, "rules", "show", "--year", "2030") == 2
+
+
+def test_score_prints_the_ranking_and_refuses_changed_inputs_without_force(
+    home: Path, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    measures = write_measures(tmp_path / "q1.csv", sample_measures(None, settings, "2023Q1"))
+    assert bixue(home, "score", "--period", "2023Q1", "--measures", str(measures)) == 0
+    out = capsys.readouterr().out
+    assert "2023Q1 评分已保存：第1版，评分规则 2023.1" in out and "招商组、平台" in out
+    changed = write_measures(tmp_path / "q1b.csv", [], [["禄丰市", "cq_signed", "9", ""]])
+    assert bixue(home, "score", "--period", "2023Q1", "--measures", str(changed)) == 2
+    assert "--force" in capsys.readouterr().err
+    args = ("score", "--period", "2023Q1", "--measures", str(changed), "--force")
+    assert bixue(home, *args) == 0
+    assert "第2版" in capsys.readouterr().out
+
+
+def test_export_gives_a_row_per_unit_and_indicator_then_the_totals(
+    home: Path, scored_year: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert bixue(home, "export", "scores", "--period", "2023Q2") == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert list(rows[0]) == FIELDS
+    county = [r for r in rows if r["unit"] == "楚雄市"]
+    assert [r["indicator"] for r in county] == [
+        "cq_out_pref_growth", "cq_out_prov_growth", "cq_fdi_completion", "cq_top_leader_trips",
+        "cq_signed", "total",
+    ]  # fmt: skip
+    assert len(rows) == 11 * 6 + 9 * 5
+    assert bixue(home, "export", "scores", "--period", "2023", "--format", "json") == 0
+    year = json.loads(capsys.readouterr().out)
+    group = [r["indicator"] for r in year if r["unit"] == "飞地经济招商组"]
+    assert group[-5:] == [
+        "ga_big_projects.p5yi",
+        "ga_big_projects.p10yi",
+        "total",
+        "annual",
+        "year",
+    ]
+    assert all(list(r) == FIELDS for r in year)
+
+
+def test_export_of_an_unscored_period_says_so(
+    home: Path, scored_year: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bixue(home, "export", "scores", "--period", "2024Q1") == 2
+    assert "2024Q1 尚未评分" in capsys.readouterr().err
+
+
+def test_score_measures_on_the_years_measures_gives_exactly_the_export(
+    home: Path, scored_year: dict[str, Path], tmp_path: Path
+) -> None:
+    for period in PERIODS:
+        exported = tmp_path / f"export-{period}.csv"
+        args = ("export", "scores", "--period", period, "--output", str(exported))
+        assert bixue(home, *args) == 0
+        source = scored_year[period]
+        if period == "2023":  # the what-if takes the quarter totals as rows unit,Q1|Q2|Q3,value
+            source = tmp_path / "year-input.csv"
+            source.write_text(
+                scored_year[period].read_text(encoding="utf-8") + _quarter_rows(home, tmp_path),
+                encoding="utf-8",
+            )
+        what_if = tmp_path / f"what-if-{period}.csv"
+        args = ("score-measures", "--year", "2023", "--period", period)
+        assert bixue(home, *args, "--input", str(source), "--output", str(what_if)) == 0
+        assert what_if.read_bytes() == exported.read_bytes()
+
+
+def _quarter_rows(home: Path, tmp_path: Path) -> str:
+    """unit,Qn,value rows with the unrounded quarter totals, read from the audit (JSON export
+    shows them rounded, so the rows come from the recorded runs)."""
+    from bixue.scoring import audit
+    from bixue.warehouse.db import connect
+
+    engine = connect(f"sqlite:///{home / 'warehouse.sqlite'}")
+    lines = []
+    for q in ("Q1", "Q2", "Q3"):
+        _, scores = audit.load(engine, f"2023{q}")
+        lines += [f"{t.unit},{q},{t.points},\n" for t in scores.totals if t.kind == "total"]
+    return "".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("昆明市,cq_signed,1,", "m.csv 第3行：未知单位 '昆明市'"),
+        ("禄丰市,ca_signed_1yi,1,", "m.csv 第3行：2023Q1 没有适用于 禄丰市 的指标 'ca_signed_1yi'"),
+        ("禄丰市,gq_activities,1,", "m.csv 第3行：2023Q1 没有适用于 禄丰市 的指标"),
+        ("禄丰市,cq_signed,many,", "m.csv 第3行：'many' 不是数字"),
+        ("双柏县,cq_signed,1,", "m.csv 第3行：双柏县 的 cq_signed 重复"),
+    ],
+)
+def test_score_measures_names_the_line_of_a_bad_input(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], row: str, message: str
+) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(f"unit,indicator,value,target\n双柏县,cq_signed,1,\n{row}\n", encoding="utf-8")
+    args = ("score-measures", "--year", "2023", "--period", "2023Q1", "--input", str(path))
+    assert bixue(home, *args, "--output", str(tmp_path / "out.csv")) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_score_measures_takes_a_given_target_over_the_configured_one(
+    home: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(
+        "unit,indicator,value,target\n"
+        "绿色钛产业招商组,gq_funds_completion,20,\n"
+        "飞地经济招商组,gq_funds_completion,20,80\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    args = ("score-measures", "--year", "2023", "--period", "2023Q3", "--input", str(path))
+    assert bixue(home, *args, "--output", str(out)) == 0
+    rows = {
+        (r["unit"], r["indicator"]): r
+        for r in csv.DictReader(io.StringIO(out.read_text("utf-8-sig")))
+    }
+    assert rows[("绿色钛产业招商组", "gq_funds_completion")]["points"] == "15.00"  # 20 of 40
+    assert rows[("飞地经济招商组", "gq_funds_completion")]["target"] == "80"
+    assert rows[("飞地经济招商组", "gq_funds_completion")]["points"] == "7.50"
+    assert rows[("生物医药产业招商组", "total")]["points"] == "0.00"  # no data at all
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["rules", "show", "--year", "2023", "--format", "json"],
+        ["export", "scores", "--period", "2023Q1", "--format", "json"],
+    ],
+)
+def test_read_only_scoring_commands_import_neither_prefect_nor_great_expectations(
+    home: Path, scored_year: dict[str, Path], command: list[str]
+) -> None:
+    probe = (
+        "import sys; from bixue.cli import main; "
+        f"code = main({[*command, '--home', str(home)]!r}); "
+        "print(code, sorted(m for m in ('prefect', 'great_expectations') if m in sys.modules), "
+        "file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "0 []"

@@ -1,0 +1,111 @@
+"""The rules file: 附件6/附件7 as configured for 2023, and every mistake named by file and key."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bixue.config import CONFIG_DIR, ConfigError, Settings
+from bixue.scoring.rules import configured_targets, load_rules
+
+
+def test_2023_rules_weigh_100_per_category_and_period_kind(settings: Settings) -> None:
+    rules = load_rules(settings.config_dir, 2023)
+    weights: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for leaf in rules.leaves():
+        weights[(leaf.category, leaf.period_kind)] += leaf.weight
+    assert dict(weights) == {
+        ("county", "quarterly"): 100,
+        ("county", "annual"): 100,
+        ("group", "quarterly"): 100,
+        ("group", "annual"): 100,
+    }
+    assert rules.version == "2023.1" and len(rules.sha256) == 64
+
+
+@pytest.mark.parametrize(
+    ("key", "weight", "method", "target"),
+    [
+        ("ca_big_projects.p5yi", "9", "target", "projects_5yi"),
+        ("ca_big_projects.p10yi", "9", "target", "projects_10yi"),
+        ("ga_big_projects.p5yi", "12.5", "target", "projects_5yi"),
+        ("ga_big_projects.p10yi", "12.5", "target", "projects_10yi"),
+        ("gq_funds_completion", "30", "target", "funds_yi"),
+        ("cq_out_pref_growth", "20", "rank_share", None),
+    ],
+)
+def test_each_leaf_carries_weight_method_and_target_field(
+    settings: Settings, key: str, weight: str, method: str, target: str | None
+) -> None:
+    leaf = load_rules(settings.config_dir, 2023).leaf(key)
+    assert (leaf.weight, leaf.method, leaf.target_field) == (Decimal(weight), method, target)
+
+
+def test_configured_targets_come_from_the_years_targets_file(settings: Settings) -> None:
+    rules = load_rules(settings.config_dir, 2023)
+    targets = configured_targets(rules, settings.targets(2023))
+    assert targets[("禄丰市", "ca_big_projects.p5yi")] == 8
+    assert targets[("数字经济产业招商组", "ga_big_projects.p10yi")] == 0
+    assert targets[("绿色硅光伏产业招商组", "gq_funds_completion")] == 80
+
+
+@pytest.fixture
+def config_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, copy)
+    return copy
+
+
+def _edit(config: Path, change: object) -> None:
+    path = config / "rules" / "2023.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)  # type: ignore[operator]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def _set(index: int, field: str, value: object) -> object:
+    return lambda d: d["indicators"][index].__setitem__(field, value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set(0, "weight", 21), "county quarterly indicators weigh 101"),
+        (lambda d: d["indicators"][12]["parts"][0].__setitem__("weight", 10), "parts weigh 19"),
+        (_set(0, "colour", "red"), "key indicators.cq_out_pref_growth.colour"),
+        (_set(9, "params", {"target": "nonsense"}), "params.target 'nonsense'"),
+        (_set(0, "params", {"step": 2}), "params of method rank_share"),
+        (_set(0, "method", "rank_step"), "step"),
+        (_set(9, "params", {"target": "leader_trips", "cap": 1.5}), "cap"),
+        (_set(1, "key", "cq_out_pref_growth"), "duplicate indicator key"),
+        (_set(0, "ineligible_when", "sometimes"), "ineligible_when"),
+        (lambda d: d.__setitem__("version", "2024.1"), "does not belong to year"),
+    ],
+)
+def test_a_wrong_rules_file_is_refused_naming_file_and_key(
+    config_copy: Path, change: object, message: str
+) -> None:
+    _edit(config_copy, change)
+    with pytest.raises(ConfigError) as caught:
+        load_rules(config_copy, 2023)
+    assert "2023.yaml" in str(caught.value) and message in str(caught.value)
+
+
+def test_rules_are_chosen_by_year_and_a_missing_year_is_a_clear_error(config_copy: Path) -> None:
+    with pytest.raises(ConfigError, match="没有 2024 年的评分规则"):
+        load_rules(config_copy, 2024)
+    shutil.copy(config_copy / "rules" / "2023.yaml", config_copy / "rules" / "2024.yaml")
+    with pytest.raises(ConfigError, match="key year"):
+        load_rules(config_copy, 2024)
+
+
+def test_the_hash_follows_the_files_content(config_copy: Path) -> None:
+    before = load_rules(config_copy, 2023).sha256
+    path = config_copy / "rules" / "2023.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# note\n", encoding="utf-8")
+    assert load_rules(config_copy, 2023).sha256 != before
