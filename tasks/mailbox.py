@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from bixue.mail import intake
-from bixue.mail.source import open_source
+from bixue.mail.source import close_source, open_source
 from bixue.model import LandedMessage, RawMessage
-from bixue.runtime import settings_for
+from bixue.runtime import settings_for, warehouse
 from tasks import bixue_task
 
 
 @bixue_task(retries=2, retry_delay_seconds=[5, 30])
 def fetch_messages(home: str | None) -> list[RawMessage]:
-    """Read every message in the mailbox, unmodified."""
-    return intake.fetch_messages(open_source(settings_for(home)))
+    """Read the mailbox's messages, unmodified; IMAP mail already recorded is only flagged."""
+    source = open_source(settings_for(home))
+    try:
+        return intake.fetch_new(source, warehouse(home))
+    finally:
+        close_source(source)
 
 
 @bixue_task()
 def mark_messages_processed(home: str | None, messages: list[LandedMessage]) -> int:
-    """Flag the messages this run recorded, only after the warehouse holds them."""
+    """Flag the messages this run recorded, only after the warehouse (and ledger) hold them."""
     source = open_source(settings_for(home))
-    done = [m for m in messages if m.state and m.state != "deferred"]
-    for msg in done:
-        source.mark_processed(msg.source_key)
-    return len(done)
+    try:
+        return intake.mark_processed(source, warehouse(home), messages)
+    finally:
+        close_source(source)

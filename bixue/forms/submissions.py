@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -18,8 +19,21 @@ REFUSED_KINDS = {
     "xlsm": "文件含宏（.xlsm），出于安全原因不予读取。",
     "encrypted": "文件设置了打开密码，无法读取。",
     "html": "文件实为网页格式（另存为.xls的HTML），不是Excel工作簿。",
+    "xlsb": "文件为二进制工作簿（.xlsb），无法读取。",
+    "ods": "文件为OpenDocument表格（.ods），不是Excel工作簿。",
+    "unknown": "文件内容无法识别为Excel工作簿（可能已损坏，或扩展名与内容不符）。",
 }
 REFUSED_FIX = "请在Excel或WPS中另存为不带密码的.xlsx工作簿后重新报送。"
+# A file of unknown content is refused as a form only when its name claims to be a spreadsheet;
+# other unknown files (signatures, calendar invites) are kept but are not forms.
+SPREADSHEET_NAME = re.compile(r"\.(xls|xlsx|xlsm|xlsb|et|ett|ods)$", re.IGNORECASE)
+
+
+def is_form(att: LandedAttachment) -> bool:
+    """Whether an attachment is read (or refused with a reason) as a submitted form."""
+    if att.kind == "unknown":
+        return SPREADSHEET_NAME.search(att.filename) is not None
+    return att.kind in SPREADSHEET_KINDS or att.kind in REFUSED_KINDS
 
 
 def period_key(year: int, month: int) -> str:
@@ -205,8 +219,12 @@ def read_submissions(settings: Settings, messages: list[LandedMessage]) -> list[
         if who is None:
             msg.state, msg.reasons = "quarantined", [f"发件人地址{msg.sender}未登记为任何报送单位"]
             continue
+        if msg.state == "quarantined":  # decided at landing: our server did not vouch for it
+            continue
         msg.unit = who[0]
-        forms = [a for a in msg.attachments if a.kind in SPREADSHEET_KINDS | set(REFUSED_KINDS)]
+        if msg.state == "rejected":  # decided at landing: size limits, refused containers
+            continue
+        forms = [a for a in msg.attachments if is_form(a)]
         if not forms:
             msg.state, msg.reasons = "ignored", ["邮件中没有Excel报表附件"]
             continue

@@ -3,7 +3,43 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+
+from bixue.config import Settings
 
 
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     """Add this stage's subcommands; each sets func(settings, args) -> exit code."""
+    inbox = sub.add_parser(
+        "inbox",
+        parents=parents,
+        help="list a month's mail: each message's state (accepted/rejected/quarantined/ignored)",
+    )
+    inbox.add_argument("--period", required=True, help="report month as YYYY-MM, e.g. 2023-05")
+    inbox.add_argument("--format", choices=["table", "json"], default="table")
+    inbox.set_defaults(func=cmd_inbox)
+
+
+def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
+    """Every message of the period with its one recorded state, reasons and attachments."""
+    from bixue.cli import _table
+    from bixue.forms.submissions import parse_period
+    from bixue.mail.inbox import inbox, inbox_table_rows
+    from bixue.warehouse.db import connect
+
+    try:
+        parse_period(args.period)
+    except ValueError as exc:
+        print(f"bixue: {exc}", file=sys.stderr)
+        return 2
+    rows = inbox(connect(settings.warehouse_url), settings, args.period)
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    shown = inbox_table_rows(rows)
+    if not shown:
+        print(f"{args.period}没有已处理的邮件。")
+        return 0
+    print(_table(shown, list(shown[0])))
+    return 0

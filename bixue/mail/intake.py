@@ -1,17 +1,64 @@
-"""Mailbox to landing area: every raw message and attachment kept by hash before anything else."""
+"""Mailbox to landing area: every raw message and attachment kept by hash before anything else.
+
+For IMAP the order that makes a crash harmless is: land the raw bytes, record the message in
+the warehouse, commit the ledger row (mailbox + UIDVALIDITY + UID), then flag or move it.
+A rerun flags what the ledger already holds and resynchronises by content hash what it does
+not (a recreated folder, a crash before the ledger row): nothing is read in or recorded twice.
+"""
 
 from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from sqlalchemy import Engine
+
+from bixue.config import ConfigError
+from bixue.mail.imap import ImapKey, ImapSource, UidValidityChangedError
 from bixue.mail.landing import store_attachment, store_raw_message
-from bixue.mail.message import parse_message
+from bixue.mail.message import LIMITS, Limits, authentication_problem, parse_message
 from bixue.mail.source import MailSource
 from bixue.model import LandedAttachment, LandedMessage, RawMessage
+from bixue.warehouse.db import sql
+
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IntakePolicy:
+    """What intake enforces on each message: size limits, and whose authentication counts."""
+
+    limits: Limits = LIMITS
+    authserv_id: str = ""  # our receiving server's authserv-id; empty: no check
+
+    @classmethod
+    def from_env(cls) -> IntakePolicy:
+        """BIXUE_MAIL_AUTHSERV_ID and BIXUE_MAIL_MAX_* (megabytes, counts) override defaults."""
+        names = {
+            "max_message_bytes": ("BIXUE_MAIL_MAX_MESSAGE_MB", _MB),
+            "max_attachments": ("BIXUE_MAIL_MAX_ATTACHMENTS", 1),
+            "max_attachment_bytes": ("BIXUE_MAIL_MAX_ATTACHMENT_MB", _MB),
+            "max_unpacked_bytes": ("BIXUE_MAIL_MAX_UNPACKED_MB", _MB),
+        }
+        values: dict[str, int] = {}
+        for field_name, (variable, unit) in names.items():
+            text = os.environ.get(variable, "").strip()
+            if not text:
+                continue
+            try:
+                values[field_name] = int(float(text) * unit)
+            except ValueError as exc:
+                raise ConfigError(f"{variable}: must be a number, not {text!r}") from exc
+        limits = Limits(**values) if values else LIMITS
+        return cls(limits=limits, authserv_id=os.environ.get("BIXUE_MAIL_AUTHSERV_ID", "").strip())
 
 
 def fetch_messages(source: MailSource, skip: set[str] | None = None) -> list[RawMessage]:
@@ -34,9 +81,16 @@ def received_time(raw: bytes) -> datetime | None:
     return None
 
 
-def land_message(landing: Path, raw: RawMessage) -> LandedMessage:
-    """Store the raw message and each attachment under their hashes, and read the headers."""
-    parsed = parse_message(raw.raw)
+def land_message(
+    landing: Path, raw: RawMessage, policy: IntakePolicy | None = None
+) -> LandedMessage:
+    """Store the raw message and each attachment under their hashes, and read the headers.
+
+    Limits exceeded make the message rejected, and a failed authentication check makes it
+    quarantined, right here; the bytes are kept either way.
+    """
+    policy = policy or IntakePolicy.from_env()
+    parsed = parse_message(raw.raw, policy.limits)
     raw_path = store_raw_message(landing / "messages", raw.raw)
     attachments = [
         LandedAttachment(
@@ -49,7 +103,7 @@ def land_message(landing: Path, raw: RawMessage) -> LandedMessage:
         )
         for a in parsed.attachments
     ]
-    return LandedMessage(
+    landed = LandedMessage(
         source_key=raw.source_key,
         raw_sha256=parsed.raw_sha256,
         raw_path=str(raw_path),
@@ -63,7 +117,147 @@ def land_message(landing: Path, raw: RawMessage) -> LandedMessage:
         auto_reply=parsed.auto_reply,
         attachments=attachments,
     )
+    if parsed.problems:
+        landed.state, landed.reasons = "rejected", list(parsed.problems)
+    if policy.authserv_id and parsed.sender and not parsed.auto_reply:
+        problem = authentication_problem(raw.raw, policy.authserv_id, parsed.sender)
+        if problem:
+            landed.state, landed.reasons = "quarantined", [problem]
+    return landed
 
 
 def land_messages(landing: Path, raws: list[RawMessage]) -> list[LandedMessage]:
-    return [land_message(landing, raw) for raw in raws]
+    policy = IntakePolicy.from_env()
+    return [land_message(landing, raw, policy) for raw in raws]
+
+
+# ---------------------------------------------------------------------------------------------
+# The IMAP ledger: nothing lost, nothing twice
+
+FINAL_STATES = ("accepted", "rejected", "quarantined", "ignored")
+BeforeFlag = Callable[[LandedMessage], None]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _recorded(engine: Engine) -> dict[str, str]:
+    """raw_sha256 -> state of every message the warehouse holds."""
+    with engine.connect() as conn:
+        return {row[0]: row[1] for row in conn.execute(sql("mail_select_recorded"))}
+
+
+def _ledger(engine: Engine, mailbox: str, uidvalidity: int) -> dict[int, str]:
+    """UID -> raw_sha256 of the ledger rows of one folder incarnation."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sql("mail_select_ledger"), {"mailbox": mailbox, "uidvalidity": uidvalidity}
+        )
+        return {int(row[0]): row[1] for row in rows}
+
+
+def _ledger_row(key: ImapKey, raw: bytes, state: str) -> dict[str, object]:
+    """The ledger row of a message: Message-ID and each attachment's hash, name and origin."""
+    parsed = parse_message(raw)
+    attachments = [
+        {"sha256": a.sha256, "filename": a.filename, "origin": a.origin, "kind": a.kind}
+        for a in parsed.attachments
+    ]
+    return {
+        "mailbox": key.mailbox,
+        "uidvalidity": key.uidvalidity,
+        "uid": key.uid,
+        "message_id": parsed.message_id,
+        "raw_sha256": parsed.raw_sha256,
+        "size": len(raw),
+        "attachments": json.dumps(attachments, ensure_ascii=False),
+        "state": state,
+        "recorded_at": _now(),
+    }
+
+
+def _commit_ledger(engine: Engine, row: dict[str, object]) -> None:
+    with engine.begin() as conn:
+        conn.execute(sql("mail_insert_ledger"), row)
+
+
+def _flag(engine: Engine, source: ImapSource, key: ImapKey) -> None:
+    """Flag (or move) on the server, then note it in the ledger."""
+    source.mark_processed(str(key))
+    with engine.begin() as conn:
+        conn.execute(
+            sql("mail_mark_flagged"),
+            {
+                "mailbox": key.mailbox,
+                "uidvalidity": key.uidvalidity,
+                "uid": key.uid,
+                "flagged_at": _now(),
+            },
+        )
+
+
+def fetch_new(source: MailSource, engine: Engine) -> list[RawMessage]:
+    """The messages a run must read; IMAP mail already recorded is flagged here instead.
+
+    A message in the ledger and the warehouse was stored before a crash stopped its flag:
+    flag it now. One whose bytes the warehouse already holds under another UID (the folder
+    was recreated with a new UIDVALIDITY, or the crash came before the ledger row) gets its
+    ledger row and flag now. Neither is read in again.
+    """
+    if not isinstance(source, ImapSource):
+        return fetch_messages(source)
+    for _attempt in range(3):
+        try:
+            return _fetch_new_imap(source, engine)
+        except UidValidityChangedError:
+            continue  # the folder was recreated mid-run: list it again, resync by hash
+    raise UidValidityChangedError(f"{source.mailbox}: UIDVALIDITY keeps changing")
+
+
+def _fetch_new_imap(source: ImapSource, engine: Engine) -> list[RawMessage]:
+    recorded = _recorded(engine)
+    keys = source.keys()
+    ledger = _ledger(engine, source.mailbox, source.uidvalidity)
+    out: list[RawMessage] = []
+    for key in keys:
+        parsed = ImapKey.parse(key)
+        known = ledger.get(parsed.uid)
+        if known is not None and known in recorded:
+            _flag(engine, source, parsed)
+            continue
+        raw = source.fetch(key)
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest in recorded:
+            _commit_ledger(engine, _ledger_row(parsed, raw, recorded[digest]))
+            _flag(engine, source, parsed)
+            continue
+        out.append(RawMessage(key, raw))
+    return out
+
+
+def mark_processed(
+    source: MailSource,
+    engine: Engine,
+    messages: list[LandedMessage],
+    before_flag: BeforeFlag | None = None,
+) -> int:
+    """Flag the messages this run recorded; for IMAP the ledger row is committed first.
+
+    Messages deferred to a later month stay unflagged so that month's run reads them.
+    `before_flag` runs between the ledger commit and the flag (tests inject a crash there).
+    """
+    done = [m for m in messages if m.state in FINAL_STATES]
+    for msg in done:
+        if isinstance(source, ImapSource):
+            key = ImapKey.parse(msg.source_key)
+            raw = Path(msg.raw_path).read_bytes()
+            _commit_ledger(engine, _ledger_row(key, raw, msg.state or "ignored"))
+            if before_flag is not None:
+                before_flag(msg)
+            _flag(engine, source, key)
+        else:
+            if before_flag is not None:
+                before_flag(msg)
+            source.mark_processed(msg.source_key)
+    return len(done)

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.message import Message
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 # ---------------------------------------------------------------------------------------------
 # Public data
@@ -40,6 +41,7 @@ class Attachment:
     sha256: str
     content_type: str
     name_flagged: bool
+    origin: str | None = None  # the container (zip, winmail.dat) it was unpacked from
 
     @property
     def kind(self) -> str:
@@ -60,16 +62,42 @@ class IncomingMessage:
     sent_at: datetime | None
     attachments: tuple[Attachment, ...]
     auto_reply: bool
+    problems: tuple[str, ...] = ()  # limits exceeded or containers refused: Chinese reasons
 
 
-def parse_message(raw: bytes) -> IncomingMessage:
+_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep one mistaken or hostile message from exhausting a run."""
+
+    max_message_bytes: int = 50 * _MIB
+    max_attachments: int = 50
+    max_attachment_bytes: int = 25 * _MIB
+    max_unpacked_bytes: int = 100 * _MIB  # everything unpacked from containers, per message
+    max_members: int = 200  # files inside one container
+    max_ratio: int = 100  # unpacked size / packed size of one zip member
+
+
+LIMITS = Limits()
+
+
+def parse_message(raw: bytes, limits: Limits = LIMITS) -> IncomingMessage:
     """Decode headers and collect attachments of raw RFC 5322 bytes; never raises on bad mail."""
     msg = email.message_from_bytes(raw, policy=policy.compat32)
     from_values = _raw_headers(msg, "From")
     sender, problem = _sender(from_values)
     subject = _header_text(_first(msg, "Subject") or "")[0].strip()
     found: list[Attachment] = []
-    _walk(msg, found, depth=0)
+    problems: list[str] = []
+    if len(raw) > limits.max_message_bytes:
+        problems.append(
+            f"邮件大小{_size(len(raw))}超过上限{_size(limits.max_message_bytes)}，附件未读取。"
+        )
+    else:
+        _walk(msg, found, depth=0)
+        found = _expand(found, limits, problems)
     return IncomingMessage(
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         message_id=_message_id(_first(msg, "Message-ID")),
@@ -80,6 +108,7 @@ def parse_message(raw: bytes) -> IncomingMessage:
         sent_at=_sent_at(_first(msg, "Date")),
         attachments=tuple(found),
         auto_reply=_auto_reply(msg, subject, sender),
+        problems=tuple(problems),
     )
 
 
@@ -385,6 +414,183 @@ def _decoded_embedded(part: Message) -> list[Message] | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Containers: zip archives of forms and Outlook's winmail.dat, unpacked within limits
+
+
+def _size(n: int) -> str:
+    """A byte count for a Chinese reason: '12.5 MB'."""
+    return f"{n / _MIB:.1f} MB" if n >= 100 * 1024 else f"{n / 1024:.1f} KB"
+
+
+def _expand(found: list[Attachment], limits: Limits, problems: list[str]) -> list[Attachment]:
+    """Each attachment, each container followed by its new files (by hash); limits noted."""
+    if len(found) > limits.max_attachments:
+        problems.append(f"附件数量{len(found)}个，超过上限{limits.max_attachments}个。")
+    out: list[Attachment] = []
+    seen = {att.sha256 for att in found}
+    budget = [limits.max_unpacked_bytes]
+    for att in found:
+        out.append(att)
+        if len(att.content) > limits.max_attachment_bytes:
+            problems.append(
+                f"附件“{att.filename}”大小{_size(len(att.content))}，"
+                f"超过单个附件上限{_size(limits.max_attachment_bytes)}，未读取。"
+            )
+            continue
+        kind = att.kind
+        if kind == "zip":
+            inner = _unpack_zip(att, limits, budget, problems)
+        elif kind == "tnef":
+            inner = _unpack_tnef(att, limits, budget, problems)
+        else:
+            continue
+        for item in inner:  # a file also attached directly (or twice inside) is kept once
+            if item.sha256 not in seen:
+                seen.add(item.sha256)
+                out.append(item)
+    return out
+
+
+def _inner(container: Attachment, name: str | None, data: bytes) -> Attachment:
+    """A file unpacked from a container; a name that did not decode is generated and flagged."""
+    digest = hashlib.sha256(data).hexdigest()
+    shown = _display_name(name) if name else ""
+    usable = shown not in ("", ".", "..") and "\ufffd" not in shown
+    return Attachment(
+        filename=shown if usable else f"未命名附件-{digest[:8]}.{_sniff(data)[1]}",
+        content=data,
+        sha256=digest,
+        content_type="application/octet-stream",
+        name_flagged=not usable,
+        origin=container.filename,
+    )
+
+
+def _zip_member_name(info: zipfile.ZipInfo) -> str | None:
+    """A member's name: UTF-8 if flagged, else raw bytes as UTF-8 or GBK (Chinese Windows)."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+_ZIP_JUNK = ("__macosx/", ".ds_store", "thumbs.db", "desktop.ini")
+
+
+def _unpack_zip(
+    container: Attachment, limits: Limits, budget: list[int], problems: list[str]
+) -> list[Attachment]:
+    """Files of a zip of forms; bombs, encrypted and oversize members refused with a reason."""
+    where = f"压缩包“{container.filename}”"
+    try:
+        with zipfile.ZipFile(io.BytesIO(container.content)) as zf:
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+            infos = [i for i in infos if not i.filename.lower().endswith(_ZIP_JUNK)]
+            infos = [i for i in infos if not i.filename.lower().startswith("__macosx/")]
+            if len(infos) > limits.max_members:
+                problems.append(
+                    f"{where}内有{len(infos)}个文件，超过上限{limits.max_members}个，未解压。"
+                )
+                return []
+            return [
+                item
+                for info in infos
+                if (item := _zip_member(zf, info, container, limits, budget, problems)) is not None
+            ]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            RuntimeError, NotImplementedError, KeyError):  # fmt: skip
+        problems.append(f"{where}已损坏或格式不受支持，无法解压。")
+        return []
+
+
+def _zip_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    container: Attachment,
+    limits: Limits,
+    budget: list[int],
+    problems: list[str],
+) -> Attachment | None:
+    """One member read within the limits, or None with the reason noted."""
+    name = _zip_member_name(info)
+    label = f"压缩包“{container.filename}”中的“{_display_name(name or '') or info.filename}”"
+    if info.flag_bits & 0x1:
+        problems.append(f"{label}设置了密码，无法解压。")
+        return None
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > limits.max_attachment_bytes or ratio > limits.max_ratio:
+        problems.append(
+            f"{label}解压后{_size(info.file_size)}（压缩比{ratio:.0f}），超过上限，未解压。"
+        )
+        return None
+    if info.file_size > budget[0]:
+        problems.append(
+            f"{label}：解压内容合计超过上限{_size(limits.max_unpacked_bytes)}，未解压。"
+        )
+        return None
+    with zf.open(info) as fh:
+        data = fh.read(info.file_size + 1)
+    if len(data) > info.file_size:  # the directory lied about the size: a crafted archive
+        problems.append(f"{label}的实际大小与目录记录不符，未解压。")
+        return None
+    budget[0] -= len(data)
+    return _inner(container, name, data)
+
+
+def _tnef_name(item: Any, codepage: str | None) -> str | None:
+    """A winmail.dat member's name: the MAPI long name, else the 8-bit title in the OEM codepage."""
+    try:
+        long_name = item.long_filename()
+    except (UnicodeDecodeError, AttributeError):
+        long_name = None
+    if isinstance(long_name, bytes):
+        long_name = _bytes_to_text(long_name.rstrip(b"\0"), codepage)[0]
+    if isinstance(long_name, str) and long_name.strip("\0").strip():
+        return long_name.strip("\0")
+    title = getattr(item, "_name", b"")
+    if isinstance(title, str):
+        return title.strip("\0") or None
+    text, ok = _bytes_to_text(bytes(title).rstrip(b"\0"), codepage)
+    return text if ok and text else None
+
+
+def _unpack_tnef(
+    container: Attachment, limits: Limits, budget: list[int], problems: list[str]
+) -> list[Attachment]:
+    """Files inside Outlook's winmail.dat (TNEF), read with tnefparse."""
+    from tnefparse import TNEF
+
+    where = f"Outlook附件包“{container.filename}”"
+    try:
+        tnef = TNEF(container.content, do_checksum=False)
+    except Exception:  # tnefparse raises assorted errors on damaged input
+        problems.append(f"{where}已损坏，无法解析。")
+        return []
+    items = [a for a in tnef.attachments if isinstance(getattr(a, "data", None), bytes)]
+    if len(items) > limits.max_members:
+        problems.append(f"{where}内有{len(items)}个文件，超过上限{limits.max_members}个，未解开。")
+        return []
+    out: list[Attachment] = []
+    for item in items:
+        data: bytes = item.data
+        name = _tnef_name(item, tnef.codepage)
+        if len(data) > limits.max_attachment_bytes or len(data) > budget[0]:
+            problems.append(f"{where}中的“{name or '未命名文件'}”超过大小上限，未解开。")
+            continue
+        budget[0] -= len(data)
+        out.append(_inner(container, name, data))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # Sender, date, auto-replies
 
 
@@ -456,8 +662,54 @@ def _auto_reply(msg: Message, subject: str, sender: str | None) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
+# Authentication-Results of our own receiving server
+
+_AUTH_RESULT = re.compile(r"\b(dmarc|dkim|spf)\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
+_AUTH_PROP = re.compile(r"\b(header\.d|header\.i|header\.from|smtp\.mailfrom)\s*=\s*(\S+)", re.I)
+
+
+def _aligned(value: str, domain: str) -> bool:
+    """True when an authenticated identity (domain or address) is the sender's domain or below."""
+    found = value.strip().strip('"').rpartition("@")[2].rstrip(".").lower()
+    return found == domain or found.endswith("." + domain)
+
+
+def authentication_problem(raw: bytes, authserv_id: str, sender: str | None) -> str | None:
+    """Why our server's own Authentication-Results do not vouch for the sender, or None.
+
+    Only the topmost header carrying our authserv-id counts: anything further down was added
+    before the mail reached us and could be written by the sender. A pass needs DMARC, or
+    DKIM / SPF for the From domain.
+    """
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    msg = email.message_from_bytes(head, policy=policy.compat32)
+    wanted = authserv_id.strip().lower()
+    for value in _raw_headers(msg, "Authentication-Results"):
+        text = _eight_bit_text(value)[0]
+        ident = text.split(";", 1)[0].strip().split(" ")[0].strip().lower()
+        if ident != wanted:
+            continue
+        domain = (sender or "").rpartition("@")[2]
+        verdicts: list[str] = []
+        for method, result, props in _AUTH_RESULT.findall(text.split(";", 1)[-1]):
+            method, result = method.lower(), result.lower()
+            verdicts.append(f"{method}={result}")
+            if result != "pass" or not domain:
+                continue
+            if method == "dmarc":
+                return None
+            identities = [v for _, v in _AUTH_PROP.findall(props)]
+            if any(_aligned(v, domain) for v in identities):
+                return None
+        shown = "，".join(verdicts) or "无结果"
+        return f"收件服务器对发件人的认证未通过（{shown}）。"
+    return f"缺少收件服务器（{authserv_id}）的认证结果（Authentication-Results）。"
+
+
+# ---------------------------------------------------------------------------------------------
 # Sniffing the kind of a file from its bytes
 
+TNEF_MAGIC = b"\x78\x9f\x3e\x22"  # 0x223E9F78, little-endian
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF87a", "gif"),
            (b"GIF89a", "gif"))  # fmt: skip
@@ -468,14 +720,17 @@ def sniff_kind(data: bytes) -> str:
     """The kind of a file from its first bytes (and container directory), never its name.
 
     One of: xlsx, xlsm, xlsb, xls, encrypted, html, pdf, doc, docx, pptx, ppt, ods, zip,
-    image, unknown. "encrypted" is an OLE2 file with an EncryptedPackage stream (a
-    password-protected xlsx) or a BIFF8 workbook with a FILEPASS record (a protected xls).
+    tnef (Outlook's winmail.dat), image, unknown. "encrypted" is an OLE2 file with an
+    EncryptedPackage stream (a password-protected xlsx) or a BIFF8 workbook with a FILEPASS
+    record (a protected xls).
     """
     return _sniff(data)[0]
 
 
 def _sniff(data: bytes) -> tuple[str, str]:
     """(kind, a file extension for generated names)."""
+    if data.startswith(TNEF_MAGIC):
+        return "tnef", "dat"
     if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         kind = _sniff_zip(data)
     elif data.startswith(_OLE2):

@@ -1,4 +1,4 @@
-"""Where submitted mail is read from: a Maildir folder now, IMAP later, behind one protocol."""
+"""Where submitted mail is read from: a Maildir folder or an IMAP folder, behind one protocol."""
 
 from __future__ import annotations
 
@@ -94,5 +94,14 @@ def _glob_escape(text: str) -> str:
 def open_source(settings: Settings) -> MailSource:
     """The configured mailbox: the Maildir under the home folder, or IMAP."""
     if settings.mailbox_kind == "imap":
-        raise NotImplementedError("IMAP source arrives with the mailbox issue")
+        from bixue.mail.imap import open_imap
+
+        return open_imap(settings.imap)
     return MaildirSource(settings.mailbox_path)
+
+
+def close_source(source: MailSource) -> None:
+    """Release a source's connection, if it holds one (IMAP); a Maildir holds none."""
+    close = getattr(source, "close", None)
+    if callable(close):
+        close()

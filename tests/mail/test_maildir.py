@@ -91,10 +91,18 @@ def test_open_source_gives_the_maildir_under_home(
     assert (tmp_path / "mailbox" / "new").is_dir()
 
 
-def test_open_source_imap_is_not_there_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_open_source_imap_is_configured_and_connects_lazily(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bixue.mail.imap import ImapSource
+
     monkeypatch.setenv("BIXUE_MAILBOX", "imap")
-    with pytest.raises(NotImplementedError, match="IMAP"):
-        open_source(Settings(home=tmp_path))
+    monkeypatch.setenv("BIXUE_IMAP_HOST", "imap.example.invalid")
+    monkeypatch.setenv("BIXUE_IMAP_USER", "office")
+    monkeypatch.setenv("BIXUE_IMAP_FOLDER", "报送")
+    source = open_source(Settings(home=tmp_path))
+    assert isinstance(source, ImapSource)
+    assert source.mailbox == "imap://office@imap.example.invalid:993/报送"
 
 
 # ---------------------------------------------------------------------------------------------
