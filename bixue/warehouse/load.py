@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from bixue.forms.parse import INVALID
 from bixue.forms.submissions import due_now
@@ -133,43 +134,63 @@ def load_run(
             continue
         subs = [s for s in submissions if s.message_sha256 == msg.raw_sha256]
         _message_state(msg, subs)
-        with engine.begin() as conn:
+        loaded += _load_message(engine, msg, subs, stamp)
+    return loaded
+
+
+def _load_message(
+    engine: Engine, msg: LandedMessage, subs: list[Submission], stamp: str, attempts: int = 3
+) -> int:
+    """One message in one transaction; retried when a concurrent load took the same version."""
+    for attempt in range(attempts):
+        try:
+            return _record_message(engine, msg, subs, stamp)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+    return 0
+
+
+def _record_message(engine: Engine, msg: LandedMessage, subs: list[Submission], stamp: str) -> int:
+    """The message, its attachments and submissions (with problems and facts), all or nothing."""
+    loaded = 0
+    with engine.begin() as conn:
+        conn.execute(
+            sql("insert_message"),
+            {
+                "raw_sha256": msg.raw_sha256,
+                "source_key": msg.source_key,
+                "message_id": msg.message_id,
+                "sender": msg.sender,
+                "display_from": msg.display_from,
+                "subject": msg.subject,
+                "sent_at": _iso(msg.sent_at),
+                "received_at": _iso(msg.received_at),
+                "raw_path": msg.raw_path,
+                "unit": msg.unit,
+                "state": msg.state or "ignored",
+                "reasons": json.dumps(msg.reasons, ensure_ascii=False),
+                "processed_at": stamp,
+            },
+        )
+        if msg.attachments:
             conn.execute(
-                sql("insert_message"),
-                {
-                    "raw_sha256": msg.raw_sha256,
-                    "source_key": msg.source_key,
-                    "message_id": msg.message_id,
-                    "sender": msg.sender,
-                    "display_from": msg.display_from,
-                    "subject": msg.subject,
-                    "sent_at": _iso(msg.sent_at),
-                    "received_at": _iso(msg.received_at),
-                    "raw_path": msg.raw_path,
-                    "unit": msg.unit,
-                    "state": msg.state or "ignored",
-                    "reasons": json.dumps(msg.reasons, ensure_ascii=False),
-                    "processed_at": stamp,
-                },
+                sql("insert_attachment"),
+                [
+                    {
+                        "message_sha256": msg.raw_sha256,
+                        "sha256": a.sha256,
+                        "filename": a.filename,
+                        "name_flagged": a.name_flagged,
+                        "kind": a.kind,
+                        "size": a.size,
+                        "stored_path": a.stored_path,
+                    }
+                    for a in msg.attachments
+                ],
             )
-            if msg.attachments:
-                conn.execute(
-                    sql("insert_attachment"),
-                    [
-                        {
-                            "message_sha256": msg.raw_sha256,
-                            "sha256": a.sha256,
-                            "filename": a.filename,
-                            "name_flagged": a.name_flagged,
-                            "kind": a.kind,
-                            "size": a.size,
-                            "stored_path": a.stored_path,
-                        }
-                        for a in msg.attachments
-                    ],
-                )
-            for sub in subs:
-                loaded += _insert_submission(conn, sub, stamp)
+        for sub in subs:
+            loaded += _insert_submission(conn, sub, stamp)
     return loaded
 
 

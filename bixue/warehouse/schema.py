@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -67,6 +68,8 @@ submission = Table(
     Column("received_at", Text),
     Column("rows_loaded", Integer, nullable=False),
     Column("loaded_at", Text, nullable=False),
+    # Two loads at once cannot give one unit's form for a period the same version.
+    Index("uq_submission_version", "unit", "workbook", "period", "version", unique=True),
 )
 
 problem = Table(

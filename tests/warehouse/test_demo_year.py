@@ -1,0 +1,258 @@
+"""The demo year in the warehouse: the same content on SQLite and PostgreSQL, reruns and crashes
+converge to the same state, and every measure agrees across the two databases."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from bixue.config import Settings, load_settings
+from bixue.forms.spec import FORMS
+from bixue.forms.submissions import read_submissions
+from bixue.mail import intake
+from bixue.mail.source import open_source
+from bixue.rules.check import validate_submissions
+from bixue.sample.generate import generate_year
+from bixue.warehouse import load
+from bixue.warehouse.db import connect
+from bixue.warehouse.measures import measure_inputs
+from bixue.warehouse.schema import all_tables
+
+PERIODS = [f"2023-{m:02d}" for m in range(1, 13)]
+TABLES = ["message", "attachment", "submission", "problem", "deferral"] + [
+    f"fact_{form}" for form in FORMS
+]
+# Columns that record when something happened, not what: left out of content checksums.
+VOLATILE = {"processed_at", "loaded_at", "sent_at"}
+
+
+def checksums(engine: sa.Engine) -> dict[str, tuple[int, str]]:
+    """Per table: row count and a hash of its sorted rows, values normalised across databases."""
+    out = {}
+    with engine.connect() as conn:
+        for table in TABLES:
+            result = conn.execute(sa.select(all_tables().tables[table]))  # typed: same on both
+            keep = [i for i, name in enumerate(result.keys()) if name not in VOLATILE]
+            rows = sorted("|".join(_normal(row[i]) for i in keep) for row in result)
+            out[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
+    return out
+
+
+def _normal(value: Any) -> str:
+    """One spelling per value: booleans as 0/1, numbers to six places, text as is."""
+    if value is None:
+        return "∅"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, float | Decimal):
+        return f"{float(value):.6f}"
+    return str(value)
+
+
+def load_year(settings: Settings, engines: list[sa.Engine]) -> None:
+    """Each month read and checked once, then loaded into every warehouse given."""
+    source = open_source(settings)
+    for period in PERIODS:
+        skip = load.skippable_messages(engines[0], period)
+        raws = [
+            r
+            for r in intake.fetch_messages(source)
+            if hashlib.sha256(r.raw).hexdigest() not in skip
+        ]
+        messages = intake.land_messages(settings.landing_path, raws)
+        submissions = validate_submissions(read_submissions(settings, messages))
+        for engine in engines:
+            load.load_run(engine, period, messages, submissions, datetime.now(UTC))
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, list[sa.Engine]]]:
+    """The sample year loaded into a fresh SQLite and a fresh PostgreSQL schema."""
+    from tests.conftest import PG_URL, _pg_available, need
+
+    need(_pg_available(), f"PostgreSQL not reachable at {PG_URL}")
+    settings = load_settings(tmp_path_factory.mktemp("year"))
+    generate_year(settings.mailbox_path, settings)
+    schema = f"bx_year_{os.getpid()}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
+        conn.execute(sa.text(f'create schema "{schema}"'))
+    engines = [
+        connect(settings.warehouse_url),
+        connect(f"{PG_URL}?options=-csearch_path%3D{schema}"),
+    ]
+    load_year(settings, engines)
+    yield settings, engines
+    for engine in engines:
+        engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'drop schema "{schema}" cascade'))
+
+
+def test_sqlite_and_postgresql_hold_the_same_content(year: tuple) -> None:
+    _, (lite, pg) = year
+    assert checksums(lite) == checksums(pg)
+    assert checksums(lite)["fact_a3"][0] > 1000
+
+
+def test_loading_the_year_again_changes_no_row(year: tuple) -> None:
+    settings, engines = year
+    before = [checksums(e) for e in engines]
+    load_year(settings, engines)
+    assert [checksums(e) for e in engines] == before
+
+
+@pytest.mark.parametrize("period", ["2023Q1", "2023Q2", "2023Q3", "2023"])
+def test_every_measure_is_the_same_on_both_databases(year: tuple, period: str) -> None:
+    settings, (lite, pg) = year
+    on_sqlite = measure_inputs(lite, settings, period)
+    assert on_sqlite == measure_inputs(pg, settings, period)
+    assert len(on_sqlite) == 20
+    assert any(v["out_pref_growth_pct"] for v in on_sqlite.values() if "out_pref_growth_pct" in v)
+
+
+CRASHING_RUN = """
+import os, signal, sys
+from bixue.config import load_settings
+from bixue.pipeline import run_month
+from bixue.warehouse import load
+from bixue.warehouse.db import connect
+
+settings = load_settings(sys.argv[1])
+engine = connect(sys.argv[2])
+calls = {"n": 0}
+insert = load._insert_submission
+
+
+def insert_then_die(conn, sub, stamp):
+    # A real crash: the process is killed in the middle of a message's transaction.
+    calls["n"] += 1
+    if calls["n"] == int(sys.argv[3]):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return insert(conn, sub, stamp)
+
+
+load._insert_submission = insert_then_die
+run_month(settings, engine, "2023-01")
+"""
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_a_load_killed_midway_then_rerun_ends_as_an_uninterrupted_one(
+    db: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    from bixue.pipeline import run_month
+
+    urls = {}
+    for name in ("crashed", "clean"):
+        if db == "sqlite":
+            urls[name] = f"sqlite:///{tmp_path / name / 'warehouse.sqlite'}"
+        else:
+            urls[name] = str(request.getfixturevalue("pg_url")) if name == "crashed" else ""
+    if db == "postgresql":
+        urls["clean"] = _second_schema(request)
+    homes = {}
+    for name in ("crashed", "clean"):
+        settings = load_settings(tmp_path / name)
+        generate_year(settings.mailbox_path, settings, months=[1])
+        homes[name] = settings
+    script = tmp_path / "crash.py"
+    script.write_text(textwrap.dedent(CRASHING_RUN), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), str(homes["crashed"].home), urls["crashed"], "12"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == -9, done.stderr[-2000:]
+    crashed = connect(urls["crashed"])
+    partial = checksums(crashed)["submission"][0]
+    assert 0 < partial < 40  # it died part-way, after some messages were committed
+    run_month(homes["crashed"], crashed, "2023-01")
+    clean = connect(urls["clean"])
+    run_month(homes["clean"], clean, "2023-01")
+    assert _portable(checksums(crashed)) == _portable(checksums(clean))
+
+
+def _portable(sums: dict[str, tuple[int, str]]) -> dict[str, Any]:
+    """Counts only for tables whose rows hold home-specific paths; full hashes for the rest."""
+    with_paths = {"message", "attachment"}
+    return {t: (v[0] if t in with_paths else v) for t, v in sums.items()}
+
+
+def _second_schema(request: pytest.FixtureRequest) -> str:
+    from tests.conftest import PG_URL
+
+    schema = f"bx_clean_{os.getpid()}"
+    admin = sa.create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
+        conn.execute(sa.text(f'create schema "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'drop schema if exists "{schema}" cascade'))
+
+    request.addfinalizer(drop)
+    return f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+
+CONCURRENT_RUN = """
+import sys
+from bixue.config import load_settings
+from bixue.pipeline import run_month
+from bixue.warehouse.db import connect
+
+run_month(load_settings(sys.argv[1]), connect(sys.argv[2]), "2023-01")
+"""
+
+
+def test_two_loads_at_once_on_postgresql_give_one_consistent_state(
+    tmp_path: Path, pg_url: str
+) -> None:
+    settings = load_settings(tmp_path / "home")
+    generate_year(settings.mailbox_path, settings, months=[1])
+    connect(pg_url).dispose()  # migrate once before the race
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent(CONCURRENT_RUN), encoding="utf-8")
+    cwd = Path(__file__).resolve().parents[2]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(settings.home), pg_url],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(r.wait(timeout=300), r.stderr.read()) for r in runs]  # type: ignore[union-attr]
+    assert [code for code, _ in results] == [0, 0], [err[-2000:] for _, err in results]
+    engine = connect(pg_url)
+    with engine.connect() as conn:
+        dupes = conn.execute(
+            sa.text(
+                "select count(*) from (select unit, workbook, period, version from submission "
+                "group by unit, workbook, period, version having count(*) > 1) as d"
+            )
+        ).scalar()
+        messages = conn.execute(sa.text("select count(*) from message")).scalar()
+        submissions = conn.execute(sa.text("select count(*) from submission")).scalar()
+    assert dupes == 0
+    mail = len(list((settings.mailbox_path / "new").iterdir())) + len(
+        list((settings.mailbox_path / "cur").iterdir())
+    )
+    assert messages == mail
+    assert submissions == 44
