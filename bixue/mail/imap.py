@@ -83,14 +83,17 @@ class ImapSource:
         box = cls(self.settings.host, self.settings.port, timeout=self.timeout)
         box.login(self.settings.user, secret("BIXUE_IMAP_PASSWORD"))
         box.folder.set(self.settings.folder)
+        self._box = box
+        self._check_uidvalidity(box)
+        return box
+
+    def _check_uidvalidity(self, box: BaseMailBox) -> None:
+        """Note the folder's UIDVALIDITY; raise when it differs from the one seen before."""
         status = box.folder.status(self.settings.folder, ["UIDVALIDITY"])
         uidvalidity = int(status["UIDVALIDITY"])
-        if self._uidvalidity is not None and uidvalidity != self._uidvalidity:
-            self._uidvalidity = uidvalidity
-            self._box = box
+        previous, self._uidvalidity = self._uidvalidity, uidvalidity
+        if previous is not None and uidvalidity != previous:
             raise UidValidityChangedError(f"{self.mailbox}: UIDVALIDITY is now {uidvalidity}")
-        self._uidvalidity = uidvalidity
-        return box
 
     def _client(self) -> BaseMailBox:
         if self._box is None:
@@ -142,6 +145,9 @@ class ImapSource:
         """Messages not yet flagged as processed, oldest UID first."""
 
         def search(box: BaseMailBox) -> list[str]:
+            # Select again: a session sees mail delivered since its SELECT only after a resync.
+            box.folder.set(self.settings.folder)
+            self._check_uidvalidity(box)
             return list(box.uids(AND(NOT(keyword=PROCESSED_KEYWORD), deleted=False)))
 
         try:

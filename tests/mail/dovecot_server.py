@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,3 +36,14 @@ class Dovecot:
     def client(self) -> MailBoxUnencrypted:
         """A logged-in imap-tools client, for tests to deliver and inspect mail."""
         return MailBoxUnencrypted(self.host, self.port, timeout=10).login(self.user, self.password)
+
+    def kick(self) -> None:
+        """Disconnect every session of the user from the server side (doveadm kick)."""
+        doveadm = shutil.which("doveadm") or "/usr/bin/doveadm"
+        subprocess.run(
+            [doveadm, "-c", str(self.root / "dovecot.conf"), "kick", self.user],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=10,
+        )
