@@ -67,9 +67,9 @@ def _print_ranking(scores: Any) -> None:
 @_friendly
 def cmd_score(settings: Settings, args: argparse.Namespace) -> int:
     """Score a period from the warehouse's measures (or a CSV) and record it, locked."""
-    from bixue.runtime import engine_for
     from bixue.scoring.model import parse_period
     from bixue.scoring.service import file_measures, score, warehouse_measures
+    from bixue.warehouse.db import connect
 
     period = parse_period(args.period)
     if args.measures:
@@ -77,7 +77,7 @@ def cmd_score(settings: Settings, args: argparse.Namespace) -> int:
     else:
         source, source_name = warehouse_measures, "warehouse"
     done = score(
-        engine_for(settings.warehouse_url),
+        connect(settings.warehouse_url),
         settings,
         period,
         source,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -42,6 +42,32 @@ def warehouse_measures(engine: Engine, settings: Settings, period: str) -> Seque
             "数据仓库的评分指标（bixue.warehouse.measures）尚未就绪；可用 --measures 文件评分"
         ) from None
     return produce(engine, settings, period)
+
+
+def measures_from_inputs(
+    settings: Settings,
+    period: str,
+    inputs: Mapping[str, Mapping[str, Decimal | None]],
+) -> list[Measure]:
+    """Each rule's `measure` picked from a unit's named inputs (unit -> measure name -> value).
+
+    A unit absent from `inputs` has no data; a measure name the inputs lack is a programming
+    error between the warehouse and the rules, so it is refused loudly.
+    """
+    p = parse_period(period)
+    rules = load_rules(settings.config_dir, p.year)
+    out = []
+    for unit in settings.units:
+        named = inputs.get(unit.name)
+        if named is None:
+            continue
+        for leaf in rules.leaves(p.kind):
+            if leaf.category != unit.category:
+                continue
+            if leaf.measure not in named:
+                raise ScoringError(f"{unit.name} 缺少指标 {leaf.key} 的计量 {leaf.measure}")
+            out.append(Measure(unit.name, leaf.key, named[leaf.measure]))
+    return out
 
 
 def file_measures(path: Path) -> tuple[MeasureSource, str]:
@@ -119,8 +145,11 @@ def ranking(scores: PeriodScores) -> dict[str, list[dict[str, str | int | None]]
     by_unit: dict[str, dict[str, Decimal]] = {}
     for t in scores.totals:
         by_unit.setdefault(t.unit, {})[t.kind] = t.points
+    order = {u: i for i, u in enumerate(scores.units)}
+    categories = {t.category: order[t.unit] for t in reversed(scores.totals)}
     for t in sorted(
-        (t for t in scores.totals if t.kind == kind), key=lambda t: (t.rank or 0, t.unit)
+        (t for t in scores.totals if t.kind == kind),
+        key=lambda t: (categories[t.category], t.rank or 0, order[t.unit]),
     ):
         row: dict[str, str | int | None] = {"名次": t.rank, "单位": t.unit}
         if kind == YEAR:
