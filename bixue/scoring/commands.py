@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from bixue.config import Settings
     from bixue.scoring.rules import Leaf, Rules
+    from bixue.scoring.service import MeasureSource
 
 Command = Callable[["Settings", argparse.Namespace], int]
 
@@ -62,6 +63,17 @@ def _print_ranking(scores: Any) -> None:
     for category, rows in ranking(scores).items():
         print(f"\n{category}")
         print(_table(rows, list(rows[0])))
+
+
+def demo_year(
+    engine: Engine, settings: Settings, year: int, source: MeasureSource | None = None
+) -> None:
+    """For `bixue demo`: score Q1–Q3 and the year from the warehouse, print the year's ranking."""
+    from bixue.scoring.service import score_year, warehouse_measures
+
+    scored = score_year(engine, settings, year, source or warehouse_measures)
+    print(f"\n{year}年比学赶超全年得分（评分规则 {scored[-1].scores.rules_version}）")
+    _print_ranking(scored[-1].scores)
 
 
 @_friendly

@@ -77,9 +77,6 @@ class Line:
     rule_version: str
     inputs_hash: str
 
-    def param(self, name: str) -> str | None:
-        return dict(self.params).get(name)
-
 
 @dataclass(frozen=True)
 class UnitTotal:

@@ -14,6 +14,9 @@ from scoring_sample import sample_measures, write_measures
 
 from bixue.cli import main
 from bixue.config import Settings
+from bixue.scoring import audit
+from bixue.scoring.commands import demo_year
+from bixue.warehouse.db import connect
 
 PERIODS = ("2023Q1", "2023Q2", "2023Q3", "2023")
 FIELDS = ["unit", "category", "indicator", "measure", "target", "rank", "points"]
@@ -136,9 +139,6 @@ def test_score_measures_on_the_years_measures_gives_exactly_the_export(
 def _quarter_rows(home: Path, tmp_path: Path) -> str:
     """unit,Qn,value rows with the unrounded quarter totals, read from the audit (JSON export
     shows them rounded, so the rows come from the recorded runs)."""
-    from bixue.scoring import audit
-    from bixue.warehouse.db import connect
-
     engine = connect(f"sqlite:///{home / 'warehouse.sqlite'}")
     lines = []
     for q in ("Q1", "Q2", "Q3"):
@@ -208,3 +208,16 @@ def test_read_only_scoring_commands_import_neither_prefect_nor_great_expectation
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_the_demo_scores_the_year_and_prints_its_ranking_per_category(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = connect(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    demo_year(engine, settings, 2023, sample_measures)
+    out = capsys.readouterr().out
+    assert "2023年比学赶超全年得分（评分规则 2023.1）" in out
+    header = next(line for line in out.splitlines() if line.startswith("名次"))
+    assert header.split() == ["名次", "单位", "一季度", "二季度", "三季度", "年度", "全年得分"]
+    assert out.index("县市、高新区") < out.index("招商组、平台")
+    assert [audit.load(engine, p)[0].version for p in PERIODS] == [1, 1, 1, 1]
