@@ -13,6 +13,7 @@ import contextlib
 import imaplib
 import re
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -79,8 +80,15 @@ class ImapSource:
 
     def _connect(self) -> BaseMailBox:
         """Log in and select the folder; the password is read from the environment now."""
-        cls = MailBox if self.settings.ssl else MailBoxUnencrypted
-        box = cls(self.settings.host, self.settings.port, timeout=self.timeout)
+        box: BaseMailBox
+        if self.settings.ssl:
+            # imaplib's own default context does not verify the certificate: pass a real one.
+            context = ssl.create_default_context()
+            box = MailBox(
+                self.settings.host, self.settings.port, timeout=self.timeout, ssl_context=context
+            )
+        else:
+            box = MailBoxUnencrypted(self.settings.host, self.settings.port, timeout=self.timeout)
         box.login(self.settings.user, secret("BIXUE_IMAP_PASSWORD"))
         box.folder.set(self.settings.folder)
         self._box = box
@@ -142,13 +150,20 @@ class ImapSource:
         return self._uidvalidity
 
     def keys(self) -> list[str]:
-        """Messages not yet flagged as processed, oldest UID first."""
+        """Messages not yet processed (flagged, or moved away), oldest UID first."""
+
+        # With a processed folder, flagged mail still here is a move a crash interrupted: list it
+        # too, so the caller finishes the move (it reads nothing again that the ledger holds).
+        if self.settings.processed_folder:
+            criteria = AND(deleted=False)
+        else:
+            criteria = AND(NOT(keyword=PROCESSED_KEYWORD), deleted=False)
 
         def search(box: BaseMailBox) -> list[str]:
             # Select again: a session sees mail delivered since its SELECT only after a resync.
             box.folder.set(self.settings.folder)
             self._check_uidvalidity(box)
-            return list(box.uids(AND(NOT(keyword=PROCESSED_KEYWORD), deleted=False)))
+            return list(box.uids(criteria))
 
         try:
             uids = self._retrying(search)

@@ -54,6 +54,13 @@ def _role(kind: str, submission_id: str | None) -> str:
     return "evidence" if kind in EVIDENCE_KINDS else "other"
 
 
+def _linked(kind: str, submission_id: str | None, forms: list[str]) -> list[str]:
+    """The submissions an attachment belongs to: itself, or for evidence its message's forms."""
+    if submission_id:
+        return [submission_id]
+    return list(forms) if kind in EVIDENCE_KINDS else []
+
+
 def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any]]:
     """One dict per message of the period: its forms' period, else the month it arrived."""
     with engine.connect() as conn:
@@ -74,6 +81,7 @@ def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any
         if period not in wanted:
             continue
         origins = _origins(row["raw_path"])
+        forms = [a["submission_id"] for a in attachments[digest] if a["submission_id"]]
         out.append(
             {
                 "received_at": row["received_at"],
@@ -96,6 +104,8 @@ def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any
                         "role": _role(a["kind"], a["submission_id"]),
                         "submission_id": a["submission_id"],
                         "status": a["status"],
+                        # evidence (意向书, agreements, photos) belongs to the forms it came with
+                        "linked_submissions": _linked(a["kind"], a["submission_id"], forms),
                     }
                     for a in attachments[digest]
                 ],

@@ -157,8 +157,14 @@ def _ledger(engine: Engine, mailbox: str, uidvalidity: int) -> dict[int, str]:
         return {int(row[0]): row[1] for row in rows}
 
 
-def _ledger_row(key: ImapKey, raw: bytes, state: str) -> dict[str, object]:
-    """The ledger row of a message: Message-ID and each attachment's hash, name and origin."""
+def _ledger_row(
+    key: ImapKey, raw: bytes, state: str, recorded_as: str | None = None
+) -> dict[str, object]:
+    """The ledger row of a message: Message-ID and each attachment's hash, name and origin.
+
+    `recorded_as` is the hash under which the warehouse holds this mail when the bytes at
+    this position differ from it (see ``_recorded_twin``).
+    """
     parsed = parse_message(raw)
     attachments = [
         {"sha256": a.sha256, "filename": a.filename, "origin": a.origin, "kind": a.kind}
@@ -169,7 +175,7 @@ def _ledger_row(key: ImapKey, raw: bytes, state: str) -> dict[str, object]:
         "uidvalidity": key.uidvalidity,
         "uid": key.uid,
         "message_id": parsed.message_id,
-        "raw_sha256": parsed.raw_sha256,
+        "raw_sha256": recorded_as or parsed.raw_sha256,
         "size": len(raw),
         "attachments": json.dumps(attachments, ensure_ascii=False),
         "state": state,
@@ -228,12 +234,33 @@ def _fetch_new_imap(source: ImapSource, engine: Engine) -> list[RawMessage]:
             continue
         raw = source.fetch(key)
         digest = hashlib.sha256(raw).hexdigest()
-        if digest in recorded:
-            _commit_ledger(engine, _ledger_row(parsed, raw, recorded[digest]))
+        twin = digest if digest in recorded else _recorded_twin(engine, raw)
+        if twin is not None:
+            _commit_ledger(engine, _ledger_row(parsed, raw, recorded.get(twin, "ignored"), twin))
             _flag(engine, source, parsed)
             continue
         out.append(RawMessage(key, raw))
     return out
+
+
+def _recorded_twin(engine: Engine, raw: bytes) -> str | None:
+    """A recorded message with the same Message-ID and the same attachments, byte for byte.
+
+    A restored or migrated folder may hold the same mail with headers the server rewrote
+    (a changed line ending, an added Status: line): its raw hash is new, but it is not new mail.
+    """
+    parsed = parse_message(raw)
+    if not parsed.message_id:
+        return None
+    wanted = {a.sha256 for a in parsed.attachments}
+    found: dict[str, set[str]] = {}
+    with engine.connect() as conn:
+        rows = conn.execute(sql("mail_select_twins"), {"message_id": parsed.message_id})
+        for message_sha256, attachment_sha256 in rows:
+            found.setdefault(message_sha256, set())
+            if attachment_sha256:
+                found[message_sha256].add(attachment_sha256)
+    return next((digest for digest, hashes in found.items() if hashes == wanted), None)
 
 
 def mark_processed(

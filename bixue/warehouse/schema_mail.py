@@ -19,7 +19,7 @@ mail_ledger = Table(
     Column("uidvalidity", BigInteger, nullable=False),
     Column("uid", BigInteger, nullable=False),
     Column("message_id", Text),
-    Column("raw_sha256", String(64), nullable=False),
+    Column("raw_sha256", String(64), nullable=False),  # the message as the warehouse holds it
     Column("size", Integer, nullable=False),
     Column("attachments", Text, nullable=False),  # JSON: [{sha256, filename, origin, kind}]
     Column("state", String(16), nullable=False),  # the message's recorded state

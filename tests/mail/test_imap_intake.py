@@ -31,7 +31,7 @@ from bixue.forms.spec import WORKBOOK_NAMES
 from bixue.forms.submissions import read_submissions
 from bixue.forms.templates import render_workbook
 from bixue.mail import intake
-from bixue.mail.imap import ImapSource
+from bixue.mail.imap import PROCESSED_KEYWORD, ImapKey, ImapSource
 from bixue.mail.source import open_source
 from bixue.model import LandedMessage
 from bixue.sample.mail import build_message
@@ -155,12 +155,7 @@ def test_a_month_through_dovecot_every_message_in_one_recorded_state(
     }  # fmt: skip
     _deliver(dovecot, imap_folder, list(messages.values()))
     settings.home.mkdir(parents=True, exist_ok=True)
-    monkeypatch.setenv("BIXUE_MAILBOX", "imap")
-    monkeypatch.setenv("BIXUE_IMAP_HOST", dovecot.host)
-    monkeypatch.setenv("BIXUE_IMAP_PORT", str(dovecot.port))
-    monkeypatch.setenv("BIXUE_IMAP_USER", dovecot.user)
-    monkeypatch.setenv("BIXUE_IMAP_FOLDER", imap_folder)
-    monkeypatch.setenv("BIXUE_IMAP_SSL", "false")
+    _imap_environment(monkeypatch, dovecot, imap_folder)
     configured = open_source(settings)
     assert isinstance(configured, ImapSource)
     with configured:
@@ -193,9 +188,47 @@ def test_a_month_through_dovecot_every_message_in_one_recorded_state(
     assert inner["附件3（武定县）.xlsx"]["origin"] == "武定县报表.zip"
     assert inner["附件3（武定县）.xlsx"]["role"] == "form"
     assert inner["说明.pdf"]["role"] == "evidence"
+    assert inner["说明.pdf"]["linked_submissions"] == [
+        inner["附件3（武定县）.xlsx"]["submission_id"]
+    ]
     assert all(len(a["sha256"]) == 64 for a in zip_row["attachments"])
     quarantined = next(r for r in listed if r["state"] == "quarantined")
     assert quarantined["reasons"] and "未登记" in quarantined["reasons"][0]
+
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["inbox", "--home", str(settings.home), "--period", PERIOD]) == 0
+    table = out.getvalue()
+    assert "状态" in table and "隔离" in table and "来自武定县报表.zip" in table
+
+
+def _imap_environment(monkeypatch: pytest.MonkeyPatch, dovecot: Dovecot, folder: str) -> None:
+    """BIXUE_MAILBOX=imap and the BIXUE_IMAP_* variables, as the office sets them."""
+    monkeypatch.setenv("BIXUE_MAILBOX", "imap")
+    monkeypatch.setenv("BIXUE_IMAP_HOST", dovecot.host)
+    monkeypatch.setenv("BIXUE_IMAP_PORT", str(dovecot.port))
+    monkeypatch.setenv("BIXUE_IMAP_USER", dovecot.user)
+    monkeypatch.setenv("BIXUE_IMAP_FOLDER", folder)
+    monkeypatch.setenv("BIXUE_IMAP_SSL", "false")
+
+
+def test_the_flows_mailbox_tasks_read_and_flag_over_imap(
+    dovecot: Dovecot, imap_folder: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tasks.mailbox import fetch_messages, mark_messages_processed
+
+    _imap_environment(monkeypatch, dovecot, imap_folder)
+    _deliver(dovecot, imap_folder, [_submission("禄丰市", "任务"), _submission("南华县", "任务")])
+    home = str(settings.home)
+    raws = fetch_messages.fn(home)
+    assert len(raws) == 2
+    landed = intake.land_messages(settings.landing_path, raws)
+    engine = connect(settings.warehouse_url)
+    load.load_run(engine, PERIOD, landed, read_submissions(settings, landed), datetime.now(UTC))
+    engine.dispose()
+    assert mark_messages_processed.fn(home, landed) == 2
+    assert _unflagged(dovecot, imap_folder) == 0
+    assert fetch_messages.fn(home) == []
 
 
 def test_crash_between_storing_and_flagging_then_rerun_no_duplicate_no_loss(
@@ -267,7 +300,7 @@ def test_connection_dropped_mid_fetch_the_run_completes(
     assert _unflagged(dovecot, imap_folder) == 0
 
 
-def test_uidvalidity_changed_resynchronises_without_duplicates(
+def test_uidvalidity_changed_resynchronises_by_content_without_duplicates(
     dovecot: Dovecot, imap_folder: str, settings: Settings
 ) -> None:
     messages = [_submission("禄丰市", "甲"), _submission("南华县", "乙")]
@@ -278,7 +311,9 @@ def test_uidvalidity_changed_resynchronises_without_duplicates(
     with dovecot.client() as box:  # the folder is recreated (e.g. restored from a backup)
         box.folder.delete(imap_folder)
         box.folder.create(imap_folder)
-    _deliver(dovecot, imap_folder, [*messages, _submission("姚安县", "丙")])
+    # The restore rewrote one message's headers: new bytes, same Message-ID and attachments.
+    restored = b"X-Restored-From: backup-2023-05\n" + messages[1]
+    _deliver(dovecot, imap_folder, [messages[0], restored, _submission("姚安县", "丙")])
     with ImapSource(dovecot.settings(imap_folder)) as source:
         assert source.uidvalidity != before
         rerun = _run(settings, source)
@@ -287,6 +322,33 @@ def test_uidvalidity_changed_resynchronises_without_duplicates(
     assert _count(settings, "select count(*) from submission") == 3
     assert _count(settings, "select count(*) from mail_ledger") == 5  # 2 old + 3 new positions
     assert _unflagged(dovecot, imap_folder) == 0
+
+
+def test_processed_folder_gets_every_message_even_after_a_crash_between_flag_and_move(
+    dovecot: Dovecot, imap_folder: str, settings: Settings
+) -> None:
+    done = f"{imap_folder}.已处理"
+    _deliver(dovecot, imap_folder, [_submission(u, "移") for u in ["禄丰市", "南华县", "姚安县"]])
+    crashed: list[str] = []
+
+    def crash_on_second(msg: LandedMessage) -> None:
+        crashed.append(msg.source_key)
+        if len(crashed) == 2:
+            raise RuntimeError("injected crash")
+
+    with ImapSource(dovecot.settings(imap_folder, processed_folder=done)) as source:
+        with pytest.raises(RuntimeError):
+            _run(settings, source, before_flag=crash_on_second)
+        # As if the flag had reached the server and the move had not.
+        with dovecot.client() as box:
+            box.folder.set(imap_folder)
+            box.flag(str(ImapKey.parse(crashed[1]).uid), PROCESSED_KEYWORD, True)
+        assert _run(settings, source) == []
+    with dovecot.client() as box:
+        assert box.folder.status(imap_folder)["MESSAGES"] == 0
+        assert box.folder.status(done)["MESSAGES"] == 3
+    assert _count(settings, "select count(*) from message") == 3
+    assert _count(settings, "select count(*) from mail_ledger where flagged_at is null") == 0
 
 
 SPOOFS = [
