@@ -111,6 +111,16 @@ def _unflagged(dovecot: Dovecot, folder: str) -> int:
         return len(source.keys())
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on the SQLite warehouse in the home and on the real PostgreSQL."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("BIXUE_WAREHOUSE_URL", str(request.getfixturevalue("pg_url")))
+    else:
+        monkeypatch.delenv("BIXUE_WAREHOUSE_URL", raising=False)
+    return str(request.param)
+
+
 @pytest.fixture
 def source(dovecot: Dovecot, imap_folder: str) -> Iterator[ImapSource]:
     with ImapSource(dovecot.settings(imap_folder)) as opened:
@@ -232,7 +242,11 @@ def test_the_flows_mailbox_tasks_read_and_flag_over_imap(
 
 
 def test_crash_between_storing_and_flagging_then_rerun_no_duplicate_no_loss(
-    dovecot: Dovecot, imap_folder: str, source: ImapSource, settings: Settings
+    dovecot: Dovecot,
+    imap_folder: str,
+    source: ImapSource,
+    settings: Settings,
+    warehouse_kind: str,
 ) -> None:
     first = [_submission(u, f"第{i}份") for i, u in enumerate(["禄丰市", "南华县", "姚安县"])]
     _deliver(dovecot, imap_folder, first)
@@ -301,7 +315,7 @@ def test_connection_dropped_mid_fetch_the_run_completes(
 
 
 def test_uidvalidity_changed_resynchronises_by_content_without_duplicates(
-    dovecot: Dovecot, imap_folder: str, settings: Settings
+    dovecot: Dovecot, imap_folder: str, settings: Settings, warehouse_kind: str
 ) -> None:
     messages = [_submission("禄丰市", "甲"), _submission("南华县", "乙")]
     _deliver(dovecot, imap_folder, messages)
