@@ -17,10 +17,11 @@ def settings_for(home: str | None) -> Settings:
 
 
 @cache
-def engine_for(url: str) -> Engine:
-    """One engine per warehouse URL, schema ensured on first use."""
-    return connect(url)
-
-
 def warehouse(home: str | None) -> Engine:
-    return engine_for(settings_for(home).warehouse_url)
+    """The home's warehouse, migrated and its dimensions in step with config/, once per process."""
+    from bixue.warehouse.dimensions import sync_dimensions
+
+    settings = settings_for(home)
+    engine = connect(settings.warehouse_url)
+    sync_dimensions(engine, settings)
+    return engine

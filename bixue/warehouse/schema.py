@@ -111,6 +111,53 @@ notice = Table(
 )
 
 # Amounts are exact decimals (亿元 to the 元, 万美元 to the cent); counts share the type.
+# ---------------------------------------------------------------- dimensions (from config/)
+
+# Units are valid over time: a renamed or merged unit closes its row (valid_to) and opens another.
+dim_unit = Table(
+    "dim_unit",
+    metadata,
+    Column("name", Text, nullable=False),
+    Column("valid_from", String(10), nullable=False),
+    Column("valid_to", String(10)),  # exclusive; NULL while the unit exists
+    Column("category", String(8), nullable=False),  # county | group
+    Column("admin_code", String(6)),
+    Column("senders", Text, nullable=False),  # JSON list
+    Column("aliases", Text, nullable=False),  # JSON list
+    PrimaryKeyConstraint("name", "valid_from"),
+)
+
+dim_period = Table(
+    "dim_period",
+    metadata,
+    Column("key", String(7), primary_key=True),  # 2023-05, 2023Q2, 2023
+    Column("kind", String(8), nullable=False),  # month | quarter | year
+    Column("year", Integer, nullable=False),
+    Column("quarter", Integer),
+    Column("month", Integer),
+    Column("start_date", String(10), nullable=False),
+    Column("end_date", String(10), nullable=False),
+)
+
+dim_industry = Table(
+    "dim_industry",
+    metadata,
+    Column("year", Integer, nullable=False),
+    Column("industry", Text, nullable=False),
+    Column("group_unit", Text),  # the industry group whose scope holds it, if any
+    PrimaryKeyConstraint("year", "industry"),
+)
+
+dim_form = Table(
+    "dim_form",
+    metadata,
+    Column("key", String(16), primary_key=True),
+    Column("attachment", String(8), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("workbook", String(16), nullable=False),
+    Column("sheet", Text, nullable=False),
+)
+
 _TYPES = {"number": Numeric(20, 6), "integer": Numeric(20, 6)}
 
 
