@@ -84,7 +84,8 @@ def test_dimensions_follow_the_configuration_and_resyncing_changes_nothing(
         logistics = (
             conn.execute(
                 sa.text(
-                    "select industry from dim_industry where group_unit = '现代物流产业招商组' order by industry"
+                    "select industry from dim_industry "
+                    "where group_unit = '现代物流产业招商组' order by industry"
                 )
             )
             .scalars()
