@@ -574,7 +574,8 @@ def _unpack_tnef(
     except Exception:  # tnefparse raises assorted errors on damaged input
         problems.append(f"{where}已损坏，无法解析。")
         return []
-    items = [a for a in tnef.attachments if isinstance(getattr(a, "data", None), bytes)]
+    # A truncated file yields empty members: there is nothing of them to keep.
+    items = [a for a in tnef.attachments if isinstance(getattr(a, "data", None), bytes) and a.data]
     if len(items) > limits.max_members:
         problems.append(f"{where}内有{len(items)}个文件，超过上限{limits.max_members}个，未解开。")
         return []

@@ -92,8 +92,21 @@ def mail(
     return head + body + b"--" + boundary + b"--\r\n"
 
 
-def tnef(files: list[tuple[bytes, bytes]], codepage: int = 936) -> bytes:
-    """A minimal winmail.dat: OEM codepage, then per file a rendering, 8-bit title and data."""
+def _mapi_long_name(name: str) -> bytes:
+    """attAttachment's MAPI properties holding only PR_ATTACH_LONG_FILENAME (PT_UNICODE)."""
+    text = (name + "\0").encode("utf-16-le")
+    padded = text + b"\0" * (-len(text) % 4)
+    return struct.pack("<IHHII", 1, 0x001F, 0x3707, 1, len(text)) + padded
+
+
+def tnef(
+    files: list[tuple[bytes, bytes]], codepage: int = 936, long_names: list[str] | None = None
+) -> bytes:
+    """A minimal winmail.dat: OEM codepage, then per file a rendering, 8-bit title and data.
+
+    With `long_names`, each file also gets the MAPI long file name newer Outlooks write
+    beside a title cut to 8.3.
+    """
 
     def attr(level: int, ident: int, data: bytes) -> bytes:
         checksum = sum(data) & 0xFFFF
@@ -102,10 +115,12 @@ def tnef(files: list[tuple[bytes, bytes]], codepage: int = 936) -> bytes:
     out = struct.pack("<IH", 0x223E9F78, 0x0001)
     out += attr(1, 0x00089006, struct.pack("<I", 0x00010000))  # attTnefVersion
     out += attr(1, 0x00069007, struct.pack("<II", codepage, 0))  # attOemCodepage
-    for name, data in files:
+    for index, (name, data) in enumerate(files):
         out += attr(2, 0x00069002, b"\x01\x00" + b"\xff" * 12)  # attAttachRenddata
         out += attr(2, 0x00018010, name + b"\x00")  # attAttachTitle
         out += attr(2, 0x0006800F, data)  # attAttachData
+        if long_names:
+            out += attr(2, 0x00069005, _mapi_long_name(long_names[index]))  # attAttachment
     return out
 
 

@@ -108,12 +108,20 @@ def test_winmail_dat_names_in_utf8_codepage_and_undecodable() -> None:
     assert found[2].name_flagged and found[2].content == FORM
 
 
-def test_damaged_winmail_dat_is_refused_with_a_reason() -> None:
-    broken = tnef([(b"a.xlsx", FORM)])[:30]
-    msg = parse_message(mail(part(b'Content-Type: application/ms-tnef; name="winmail.dat"\r\n',
-                                  broken)))  # fmt: skip
-    assert msg.attachments[0].filename == "winmail.dat"
-    assert msg.problems == () or "winmail.dat" in msg.problems[0]
+def test_winmail_dat_prefers_the_mapi_long_name_over_the_8_3_title() -> None:
+    long_name = "附件3：5亿元以上重点产业招商引资项目推进情况月报表（禄丰市）.xlsx"
+    winmail = tnef([("附件3~1.XLS".encode("gbk"), FORM)], long_names=[long_name])
+    raw = mail(part(b'Content-Type: application/ms-tnef; name="winmail.dat"\r\n', winmail))
+    (_, inner) = parse_message(raw).attachments
+    assert (inner.filename, inner.content, inner.name_flagged) == (long_name, FORM, False)
+
+
+@pytest.mark.parametrize("cut", [10, 30, 60])
+def test_truncated_winmail_dat_is_kept_whole_and_yields_nothing_empty(cut: int) -> None:
+    broken = tnef([(b"a.xlsx", FORM)])[:cut]
+    raw = mail(part(b'Content-Type: application/ms-tnef; name="winmail.dat"\r\n', broken))
+    (kept,) = parse_message(raw).attachments
+    assert (kept.filename, kept.content) == ("winmail.dat", broken)
 
 
 AR_CASES = [
