@@ -156,10 +156,10 @@ def indicator_points(
             out[unit] = (judged[unit], None, ZERO)
             continue
         place = ranked.get(unit)
-        if method == "rank_share" and place is not None:
-            points = rank_share(weight, place, n)
-        elif method == "rank_step" and place is not None:
-            points = rank_step(weight, place, Decimal(params["step"]))
+        if method == "rank_share":
+            points = rank_share(weight, ranked[unit], n)
+        elif method == "rank_step":
+            points = rank_step(weight, ranked[unit], Decimal(params["step"]))
         elif method == "ratio_to_best":
             points = ratio_to_best(weight, measure, best)
         elif method == "target":
@@ -184,12 +184,10 @@ def score_leaf(
     """One indicator (or part) for every unit of its category; a unit without a measure scores 0."""
     inputs: dict[str, tuple[Decimal | None, Decimal | None]] = {}
     for unit in units:
-        given = measures.get(unit)
-        target = given.target if given is not None and given.target is not None else None
-        inputs[unit] = (
-            given.value if given is not None else None,
-            target if target is not None else configured.get((unit, leaf.key)),
-        )
+        given = measures.get(unit, Measure(unit, leaf.key, None))
+        # A target given with the measure overrides the configured one (what-if, corrections).
+        target = given.target if given.target is not None else configured.get((unit, leaf.key))
+        inputs[unit] = (given.value, target)
     digest = inputs_hash(
         leaf.key,
         leaf.method,
