@@ -159,6 +159,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
             }
         )
     print(_table(rows, ["月份", "收到报表", "受理", "未通过", "入库行数"]))
+    if args.months == 12:  # with fewer months the quarters would be scored on missing data
+        from bixue.scoring.commands import demo_year
+
+        demo_year(engine, settings, args.year)
     outbox = sorted(settings.outbox_path.glob("*.eml"))
     print(f"\n回执邮件 {len(outbox)} 封：{settings.outbox_path}")
     print(f"数据仓库：{settings.warehouse_url}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,15 +32,10 @@ CATEGORY_ZH = {"county": "县市、高新区", "group": "招商组、平台"}
 
 
 def warehouse_measures(engine: Engine, settings: Settings, period: str) -> Sequence[Measure]:
-    """The warehouse's measures (bixue.warehouse.measures.measures), imported when first needed."""
-    try:
-        module = importlib.import_module("bixue.warehouse.measures")
-        produce: MeasureSource = module.measures
-    except (ImportError, AttributeError):
-        raise ScoringError(
-            "数据仓库的评分指标（bixue.warehouse.measures）尚未就绪；可用 --measures 文件评分"
-        ) from None
-    return produce(engine, settings, period)
+    """The warehouse's measures; imported here because the warehouse module imports this one."""
+    from bixue.warehouse.measures import measures
+
+    return measures(engine, settings, period)
 
 
 def measures_from_inputs(

@@ -15,6 +15,7 @@ from bixue.config import Settings
 from bixue.forms.parse import norm
 from bixue.forms.spec import STAGES
 from bixue.forms.submissions import unit_from_text
+from bixue.scoring.model import Measure
 from bixue.warehouse.db import sql
 
 QUANTUM = Decimal("0.000001")
@@ -216,3 +217,10 @@ def measure_inputs(engine: Engine, settings: Settings, period: str) -> Inputs:
     _county_inputs(engine, settings, p, out)
     _group_inputs(engine, settings, p, out)
     return out
+
+
+def measures(engine: Engine, settings: Settings, period: str) -> list[Measure]:
+    """The scoring engine's input for a quarter or a year, named by the rules' indicator keys."""
+    from bixue.scoring.service import measures_from_inputs
+
+    return measures_from_inputs(settings, period, measure_inputs(engine, settings, period))
