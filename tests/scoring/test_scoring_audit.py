@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from scoring_sample import NO_DATA_UNIT, sample_measures
+from tests.scoring.scoring_sample import NO_DATA_UNIT, sample_measures
 from sqlalchemy import Engine
 
 from bixue.config import Settings
@@ -87,6 +87,11 @@ def test_every_score_of_the_year_is_recomputed_from_the_audit_trail_alone(
     warehouse: Engine, settings: Settings
 ) -> None:
     score_year(warehouse, settings, 2023, sample_measures)
+    assert_year_recomputes_from_audit(warehouse)
+
+
+def assert_year_recomputes_from_audit(warehouse: Engine) -> None:
+    """Every line, total and year result of 2023 follows from the stored audit trail alone."""
     quarter_totals: dict[tuple[str, str], Decimal] = {}
     for period in ("2023Q1", "2023Q2", "2023Q3", "2023"):
         run, scores = audit.load(warehouse, period)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from scoring_sample import sample_measures, write_measures
+from tests.scoring.scoring_sample import sample_measures, write_measures
 
 from bixue.cli import main
 from bixue.config import Settings

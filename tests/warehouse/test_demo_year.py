@@ -256,3 +256,12 @@ def test_two_loads_at_once_on_postgresql_give_one_consistent_state(
     )
     assert messages == mail
     assert submissions == 44
+
+
+def test_the_demo_years_scores_recompute_from_their_audit_trail(year: tuple) -> None:
+    from bixue.scoring.service import score_year, warehouse_measures
+    from tests.scoring.test_scoring_audit import assert_year_recomputes_from_audit
+
+    settings, (lite, _) = year
+    score_year(lite, settings, 2023, warehouse_measures)
+    assert_year_recomputes_from_audit(lite)
