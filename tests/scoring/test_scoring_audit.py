@@ -8,7 +8,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from tests.scoring.scoring_sample import NO_DATA_UNIT, sample_measures
 from sqlalchemy import Engine
 
 from bixue.config import Settings
@@ -17,6 +16,7 @@ from bixue.scoring.engine import inputs_hash, recompute, settled, year_result
 from bixue.scoring.model import Line, Measure, Period, ScoringError
 from bixue.scoring.service import MeasureSource, score, score_year
 from bixue.warehouse.db import connect
+from tests.scoring.scoring_sample import NO_DATA_UNIT, sample_measures
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.scoring.scoring_sample import sample_measures, write_measures
 
 from bixue.cli import main
 from bixue.config import Settings
 from bixue.scoring import audit
 from bixue.scoring.commands import demo_year
 from bixue.warehouse.db import connect
+from tests.scoring.scoring_sample import sample_measures, write_measures
 
 PERIODS = ("2023Q1", "2023Q2", "2023Q3", "2023")
 FIELDS = ["unit", "category", "indicator", "measure", "target", "rank", "points"]
