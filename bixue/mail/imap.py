@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
+import os
 import re
 import socket
 import ssl
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from imap_tools import BaseMailBox, MailBox, MailBoxUnencrypted
 from imap_tools.query import AND, NOT
 
-from bixue.config import ImapSettings, secret
+from bixue.config import ConfigError, ImapSettings, secret
 
 PROCESSED_KEYWORD = "$BixueProcessed"
 _DROPPED = (imaplib.IMAP4.abort, OSError, EOFError, socket.timeout)
@@ -218,5 +219,12 @@ class ImapSource:
 
 
 def open_imap(settings: ImapSettings) -> ImapSource:
-    """The configured IMAP folder (connects lazily, on first use)."""
-    return ImapSource(settings)
+    """The configured IMAP folder (connects lazily); BIXUE_IMAP_TIMEOUT seconds per command."""
+    text = os.environ.get("BIXUE_IMAP_TIMEOUT", "").strip() or "30"
+    try:
+        timeout = float(text)
+    except ValueError as exc:
+        raise ConfigError(f"BIXUE_IMAP_TIMEOUT: must be seconds, not {text!r}") from exc
+    if timeout <= 0:
+        raise ConfigError(f"BIXUE_IMAP_TIMEOUT: must be positive, not {text!r}")
+    return ImapSource(settings, timeout=timeout)

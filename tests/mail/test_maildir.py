@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bixue.config import Settings
+from bixue.config import ConfigError, Settings
 from bixue.mail.landing import store_attachment, store_blob, store_raw_message
 from bixue.mail.message import parse_message
 from bixue.mail.source import MaildirSource, open_source
@@ -103,6 +103,12 @@ def test_open_source_imap_is_configured_and_connects_lazily(
     source = open_source(Settings(home=tmp_path))
     assert isinstance(source, ImapSource)
     assert source.mailbox == "imap://office@imap.example.invalid:993/报送"
+    assert source.timeout == 30
+    monkeypatch.setenv("BIXUE_IMAP_TIMEOUT", "2.5")
+    assert open_source(Settings(home=tmp_path)).timeout == 2.5  # type: ignore[attr-defined]
+    monkeypatch.setenv("BIXUE_IMAP_TIMEOUT", "soon")
+    with pytest.raises(ConfigError, match="BIXUE_IMAP_TIMEOUT"):
+        open_source(Settings(home=tmp_path))
 
 
 # ---------------------------------------------------------------------------------------------
