@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 
 import pandas as pd
@@ -11,6 +12,13 @@ from bixue.forms.spec import FORMS
 from bixue.model import Submission
 from bixue.rules.problem import Problem
 from bixue.rules.validate import CellFailure, validate_frames
+
+
+def period_bounds(period: str) -> dict[str, str]:
+    """The reporting period 2023年1—N月 as ISO dates, for rules on dates inside it."""
+    year, month = (int(x) for x in period.split("-"))
+    last = calendar.monthrange(year, month)[1]
+    return {"period_start": f"{year:04d}-01-01", "period_end": f"{year:04d}-{month:02d}-{last:02d}"}
 
 
 def _value(sheet: ParsedSheet, excel_row: int, field: str | None) -> str | None:
@@ -56,7 +64,7 @@ def validate_submissions(submissions: list[Submission]) -> list[Submission]:
             if sheet.frame.empty:
                 continue
             by_year[int(sub.period[:4])][sheet.form].append(
-                sheet.frame.assign(submission_id=sub.id)
+                sheet.frame.assign(submission_id=sub.id, **period_bounds(sub.period))
             )
             sheets[(sub.id, sheet.form)] = (sub, sheet)
     for year, forms in sorted(by_year.items()):
