@@ -53,10 +53,9 @@ def to_problem(sheet: ParsedSheet, failure: CellFailure) -> Problem:
     )
 
 
-def validate_submissions(submissions: list[Submission]) -> list[Submission]:
-    """Each form validated once over all rows of the run (per rules year), problems attached."""
+def frames_by_year(submissions: list[Submission]) -> dict[int, dict[str, pd.DataFrame]]:
+    """Each rules year's rows per form, tagged by submission: what one suite run checks."""
     by_year: dict[int, dict[str, list[pd.DataFrame]]] = defaultdict(lambda: defaultdict(list))
-    sheets: dict[tuple[str, str], tuple[Submission, ParsedSheet]] = {}
     for sub in submissions:
         if not sub.period:
             continue
@@ -66,9 +65,22 @@ def validate_submissions(submissions: list[Submission]) -> list[Submission]:
             by_year[int(sub.period[:4])][sheet.form].append(
                 sheet.frame.assign(submission_id=sub.id, **period_bounds(sub.period))
             )
-            sheets[(sub.id, sheet.form)] = (sub, sheet)
-    for year, forms in sorted(by_year.items()):
-        frames = {form: pd.concat(parts, ignore_index=True) for form, parts in forms.items()}
+    return {
+        year: {form: pd.concat(parts, ignore_index=True) for form, parts in forms.items()}
+        for year, forms in sorted(by_year.items())
+    }
+
+
+def validate_submissions(submissions: list[Submission]) -> list[Submission]:
+    """Each form validated once over all rows of the run (per rules year), problems attached."""
+    sheets = {
+        (sub.id, sheet.form): (sub, sheet)
+        for sub in submissions
+        if sub.period
+        for sheet in sub.sheets
+        if not sheet.frame.empty
+    }
+    for year, frames in frames_by_year(submissions).items():
         for failure in validate_frames(frames, year):
             sub, sheet = sheets[(failure.submission_id, failure.form)]
             sub.problems.append(to_problem(sheet, failure))
