@@ -131,7 +131,11 @@ def source(dovecot: Dovecot, imap_folder: str) -> Iterator[ImapSource]:
 
 
 def test_a_month_through_dovecot_every_message_in_one_recorded_state(
-    dovecot: Dovecot, imap_folder: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    dovecot: Dovecot,
+    imap_folder: str,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    warehouse_kind: str,
 ) -> None:
     zipped = zip_of(
         [("附件3（武定县）.xlsx", _form("武定县", "压缩包")), ("说明.pdf", PDF)], gbk_names=True
