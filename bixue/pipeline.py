@@ -17,6 +17,7 @@ from bixue.mail import intake
 from bixue.mail.outbox import OutgoingMail, open_mailer
 from bixue.mail.source import open_source
 from bixue.model import RunReport
+from bixue.render.annotate import attach_annotations
 from bixue.render.notice import compose_receipts
 from bixue.rules.check import validate_submissions
 from bixue.warehouse import load
@@ -35,11 +36,18 @@ def run_month(settings: Settings, engine: Engine, period: str) -> RunReport:
     sent_keys = load.sent_notice_keys(engine)
     mailer = open_mailer(settings)
     sent = []
-    for notice in compose_receipts(settings, period, messages, submissions):
+    notices = compose_receipts(settings, period, messages, submissions)
+    for notice in attach_annotations(notices, submissions):
         if notice.key in sent_keys:
             continue
         ref = mailer.send(
-            OutgoingMail(key=notice.key, to=notice.to, subject=notice.subject, body=notice.body)
+            OutgoingMail(
+                key=notice.key,
+                to=notice.to,
+                subject=notice.subject,
+                body=notice.body,
+                attachments=notice.attachments,
+            )
         )
         sent.append(
             {

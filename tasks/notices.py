@@ -7,6 +7,7 @@ from typing import Any
 
 from bixue.mail.outbox import OutgoingMail, open_mailer
 from bixue.model import LandedMessage, Submission
+from bixue.render.annotate import attach_annotations
 from bixue.render.notice import Notice, compose_receipts
 from bixue.runtime import settings_for
 from tasks import bixue_task
@@ -16,8 +17,12 @@ from tasks import bixue_task
 def write_receipts(
     home: str | None, period: str, messages: list[LandedMessage], submissions: list[Submission]
 ) -> list[Notice]:
-    """One receipt per submitting unit: accepted and counted, or rejected with each problem."""
-    return compose_receipts(settings_for(home), period, messages, submissions)
+    """One receipt per submitting unit: accepted and counted, or rejected with each problem.
+
+    Reads the stored workbooks to send back the ones with problems, their cells marked.
+    """
+    notices = compose_receipts(settings_for(home), period, messages, submissions)
+    return attach_annotations(notices, submissions)
 
 
 @bixue_task(retries=2, retry_delay_seconds=[10, 60])
@@ -27,7 +32,13 @@ def send_notices(home: str | None, notices: list[Notice]) -> list[dict[str, Any]
     sent = []
     for notice in notices:
         ref = mailer.send(
-            OutgoingMail(key=notice.key, to=notice.to, subject=notice.subject, body=notice.body)
+            OutgoingMail(
+                key=notice.key,
+                to=notice.to,
+                subject=notice.subject,
+                body=notice.body,
+                attachments=notice.attachments,
+            )
         )
         sent.append(
             {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bixue.config import Settings
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES
@@ -21,6 +21,8 @@ COUNTED = {
     "stats_funds": "统计数据{n}行",
     "stats_fdi": "统计数据{n}行",
 }
+CLOSING = "如对审核结果有疑问，请回复本邮件或与州招商委办公室联系。"
+ATTACHED = "附件为标注了问题单元格的你单位报表，请对照修改。"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,15 @@ class Notice:
     to: tuple[str, ...]
     subject: str
     body: str
+    # Submissions whose own workbook goes back annotated (render.annotate reads the files).
+    annotate: tuple[str, ...] = ()
+    attachments: tuple[tuple[str, bytes], ...] = ()
+
+
+def with_attachments(notice: Notice, files: tuple[tuple[str, bytes], ...]) -> Notice:
+    """The notice with annotated workbooks attached, and a line in the body that says so."""
+    body = notice.body.replace(CLOSING, f"{ATTACHED}\n\n{CLOSING}", 1)
+    return replace(notice, attachments=notice.attachments + files, body=body)
 
 
 def _period_text(period: str | None) -> str:
@@ -88,6 +99,11 @@ def _section(i: int, settings: Settings, sub: Submission, superseded: bool) -> l
     return lines
 
 
+def _to_annotate(sub: Submission, superseded: bool) -> bool:
+    """Send a workbook back marked when it has something to fix or note and still stands."""
+    return bool(sub.problems) and not superseded and sub.attachment.kind in ("xlsx", "xls")
+
+
 def _key(period: str, unit: str, subs: list[Submission]) -> str:
     unit_part = hashlib.sha256(unit.encode()).hexdigest()[:10]
     subs_part = hashlib.sha256("".join(sorted(s.id for s in subs)).encode()).hexdigest()[:12]
@@ -117,7 +133,7 @@ def compose_receipts(
         for i, sub in enumerate(subs):
             body += [*_section(i, settings, sub, superseded=sub not in latest), ""]
         body += [
-            "如对审核结果有疑问，请回复本邮件或与州招商委办公室联系。",
+            CLOSING,
             "",
             settings.office_name,
             "（本邮件由比学赶超报送系统自动发送）",
@@ -133,6 +149,7 @@ def compose_receipts(
                 to=(sender,),
                 subject=subject,
                 body="\n".join(body),
+                annotate=tuple(s.id for s in subs if _to_annotate(s, s not in latest)),
             )
         )
     return notices
