@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -65,11 +66,13 @@ class ImapSource:
         *,
         timeout: float = 30.0,
         retries: int = 3,
+        backoff: float = 2.0,
         after_fetch: FetchHook | None = None,
     ) -> None:
         self.settings = settings
         self.timeout = timeout
         self.retries = retries
+        self.backoff = backoff
         self.after_fetch = after_fetch  # tests drop the connection here
         self.fetched = 0
         self.reconnects = 0
@@ -126,6 +129,7 @@ class ImapSource:
                 self.reconnects += 1
                 if attempt == self.retries:
                     raise
+                time.sleep(self.backoff * attempt)  # at once first; then give a restart time
         raise AssertionError("unreachable")
 
     def close(self) -> None:
