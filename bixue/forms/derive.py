@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -93,10 +94,24 @@ def derive_a5(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None)
 
 
-DERIVERS = {"a5": derive_a5}
+def code_region(code: str | None) -> str | None:
+    """The administrative-region segment of a national project code (its second part)."""
+    parts = (code or "").split("—")
+    return parts[1] if len(parts) == 5 else None
 
 
-def derive(form: str, frame: pd.DataFrame) -> pd.DataFrame:
+def derive_a4(frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFrame:
+    """附件4 rows with the code's region and the site's own code, so the two can be compared."""
+    out = frame.copy()
+    out["code_region"] = [code_region(v) for v in out["project_code"]]
+    out["site_code"] = [admin_codes.get(v or "") for v in out["site"]]
+    return out.astype(object).where(out.notna(), None)
+
+
+def derive(form: str, frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFrame:
     """The frame with its form's derived fields filled in (unchanged for other forms)."""
-    fn = DERIVERS.get(form)
-    return fn(frame) if fn else frame
+    if form == "a5":
+        return derive_a5(frame)
+    if form == "a4":
+        return derive_a4(frame, admin_codes)
+    return frame

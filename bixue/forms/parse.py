@@ -261,6 +261,14 @@ def to_date_range(value: Any, year: int | None) -> tuple[date, date] | None:
     return start, end
 
 
+_DASHES = re.compile(r"\s*[-‐‑‒–—―－]+\s*")
+
+
+def normal_code(value: Any) -> str:
+    """A project code with any dash (-, –, －, —) written as the seed's “—”, spaces removed."""
+    return _DASHES.sub("—", _as_text(value)).replace(" ", "")
+
+
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -280,7 +288,9 @@ def convert_cell(value: Any, col: Column, year: int | None) -> tuple[dict[str, A
         if col.kind == "date_range":
             out |= {f"{col.key}_start": None, f"{col.key}_end": None}
         return out, None
-    if col.kind == "text" or col.kind == "code":
+    if col.kind == "code":
+        return {col.key: normal_code(value)}, None
+    if col.kind == "text":
         return {col.key: _as_text(value)}, None
     if col.kind in ("number", "integer"):
         number = to_number(value, col)

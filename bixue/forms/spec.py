@@ -125,6 +125,10 @@ A4 = FormSpec(
     submitters="unit",
     only_units=("飞地经济招商组", "市场化招商平台（州国有资本投资集团有限公司）"),
     keywords=("引进州外资金月报表",),
+    derived=(
+        ("code_region", "text"),  # the code's 2nd segment: the project's administrative region
+        ("site_code", "text"),  # the GB/T 2260 code of 项目建设地, from config/units.yaml
+    ),
     columns=(
         Column("seq", "序号", "integer", width=6),
         Column("project_name", "项目名称", required=True, width=24),

@@ -178,8 +178,9 @@ def read_submission(
         sub.period = _fallback_period(settings, msg.received_at)
         return sub
     parsed = parse_workbook(Path(att.stored_path).read_bytes())
+    codes = {u.name: u.admin_code for u in settings.units if u.admin_code}
     for sheet in parsed.sheets:
-        sheet.frame = derive(sheet.form, sheet.frame)
+        sheet.frame = derive(sheet.form, sheet.frame, codes)
     sub.workbook, sub.sheets = parsed.workbook, parsed.sheets
     sub.problems.extend(parsed.problems)
     for sheet in parsed.sheets:

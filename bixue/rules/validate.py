@@ -121,7 +121,8 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], year: int) -> list[CellF
             config = item.expectation_config
             assert config is not None  # GX fills it for every result of a suite run
             meta = config.meta or {}
-            column = config.kwargs.get("column")
+            # Pair and compound rules have no single column: their meta names the cell to show.
+            column = config.kwargs.get("column") or meta.get("field")
             field = column.removesuffix("__invalid") if column else None
             rows = item.result.get("unexpected_index_list") or []
             if item.exception_info and not rows and _raised(item.exception_info):

@@ -62,4 +62,16 @@ def test_an_inbound_event_counts_only_with_a_leader_and_ten_firms(
     place: str, leader: str, companies: str, counts: int
 ) -> None:
     frame = pd.DataFrame([{"place": place, "leader": leader, "companies": companies}])
-    assert derive("a5", frame)["qualifies"].tolist() == [counts]
+    assert derive("a5", frame, {})["qualifies"].tolist() == [counts]
+
+
+def test_a_project_codes_region_is_set_beside_its_sites_own_code() -> None:
+    frame = pd.DataFrame(
+        [
+            {"project_code": "2023—532302—04—01—000123", "site": "禄丰市"},
+            {"project_code": "2023—5323—04—01", "site": "昆明市"},
+        ]
+    )
+    out = derive("a4", frame, {"禄丰市": "532302"})
+    assert out["code_region"].tolist() == ["532302", None]
+    assert out["site_code"].tolist() == ["532302", None]

@@ -52,7 +52,8 @@ def _a3(rows: list[dict[str, object]]) -> pd.DataFrame:
         "stage": "在谈",
     }
     records = [
-        base | good | {"excel_row": 7 + i, "submission_id": "S1"} | r for i, r in enumerate(rows)
+        base | good | {"excel_row": 7 + i, "submission_id": "S1", "project_name": f"钛项目{i}"} | r
+        for i, r in enumerate(rows)
     ]
     return pd.DataFrame.from_records(records)
 
