@@ -6,7 +6,7 @@ UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast lint format typecheck lock clean
+.PHONY: help install services demo test test-fast lint format typecheck lock clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ test: $(STAMP) ## The whole test suite (real SQLite, PostgreSQL, SMTP, Prefect s
 
 test-fast: $(STAMP) ## Only the tests that need no Prefect server.
 	$(BIN)/python -m pytest -m "not prefect"
+
+services: ## Install the Debian packages the tests talk to (Dovecot, LibreOffice); needs root.
+	bash .ci/install-services
 
 lint: $(STAMP) ## ruff lint and format check.
 	$(BIN)/ruff check .
