@@ -169,6 +169,38 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+STATE_ZH = {"accepted": "已受理", "rejected": "未通过", "late": "迟报", "missing": "未报送"}
+
+
+def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
+    """Every unit's standing for a report month, as the office follows up on it."""
+    from bixue.forms.spec import WORKBOOK_NAMES
+    from bixue.forms.submissions import parse_period
+    from bixue.warehouse.db import connect
+    from bixue.warehouse.status import month_status
+
+    try:
+        parse_period(args.period)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    status = month_status(connect(settings.warehouse_url), settings, args.period)
+    if args.format == "json":
+        print(json.dumps(status, ensure_ascii=False, indent=2))
+        return 0
+    rows = []
+    for unit in status:
+        newest = {s["form"]: s for s in unit["submissions"]}
+        detail = "；".join(
+            f"{WORKBOOK_NAMES.get(form or '', '报表').split('：')[0]} "
+            f"第{s['version']}版 {STATE_ZH[s['state']]}"
+            + (f"（{len(s['problems'])}个问题）" if s["problems"] else "")
+            for form, s in newest.items()
+        )
+        rows.append({"单位": unit["unit"], "状态": STATE_ZH[unit["state"]], "报表": detail or "—"})
+    print(_table(rows, ["单位", "状态", "报表"]))
+    return 0
+
+
 def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
     """Migrate the warehouse (upgrade to the newest schema, or step back) and say where it is."""
     from sqlalchemy import create_engine
@@ -216,6 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--period", required=True, help="report month as YYYY-MM, e.g. 2023-05")
     ingest.add_argument("--format", choices=["json", "table"], default="table")
     ingest.set_defaults(func=cmd_ingest)
+
+    status = sub.add_parser("status", parents=[home], help="every unit's standing for a month")
+    status.add_argument("--period", required=True, help="report month as YYYY-MM")
+    status.add_argument("--format", choices=["json", "table"], default="table")
+    status.set_defaults(func=cmd_status)
 
     db = sub.add_parser("db", parents=[home], help="warehouse migrations")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
