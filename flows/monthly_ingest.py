@@ -7,7 +7,8 @@ from typing import Annotated
 from prefect import flow
 from pydantic import Field
 
-from tasks.forms import read_submissions, resolve_period, validate_submissions
+from tasks.forms import read_submissions, render_data_docs, resolve_period, validate_submissions
+from tasks.history import check_history
 from tasks.landing import land_messages
 from tasks.mailbox import fetch_messages, mark_messages_processed
 from tasks.notices import send_notices, write_receipts
@@ -28,6 +29,8 @@ def monthly_ingest(period: Period | None = None, home: str | None = None) -> dic
     landed = land_messages(home, new)
     messages, submissions = read_submissions(home, landed)
     submissions = validate_submissions(submissions)
+    submissions = check_history(home, messages, submissions)
+    render_data_docs(home, period, submissions)
     messages, submissions, rows = load_run(home, period, messages, submissions)
     receipts = write_receipts(home, period, messages, submissions)
     unsent = select_unsent_notices(home, receipts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from bixue.forms import submissions as forms
@@ -9,6 +10,8 @@ from bixue.model import LandedMessage, Submission
 from bixue.rules import check
 from bixue.runtime import settings_for
 from tasks import bixue_task
+
+log = logging.getLogger(__name__)
 
 
 @bixue_task()
@@ -32,3 +35,27 @@ def read_submissions(
 def validate_submissions(submissions: list[Submission]) -> list[Submission]:
     """Run each form's Great Expectations suite once over all of this run's rows."""
     return check.validate_submissions(submissions)
+
+
+@bixue_task()
+def render_data_docs(home: str | None, period: str, submissions: list[Submission]) -> str | None:
+    """The run's validations as GX Data Docs in <home>/docs; the index page, None if none.
+
+    The pages are for the office to browse; failing to render them must not hold up loading
+    the warehouse or the units' receipts, so an error is logged, not raised.
+    """
+    units = {sub.id: sub.unit or "" for sub in submissions}
+    index = None
+    try:
+        from bixue.rules.docs import build_data_docs
+
+        for year, frames in check.frames_by_year(submissions).items():
+            tagged = {
+                form: frame.assign(unit=frame["submission_id"].map(units))
+                for form, frame in frames.items()
+            }
+            index = build_data_docs(settings_for(home).home, tagged, year, period)
+    except Exception:
+        log.exception("Data Docs for %s not rendered", period)
+        return None
+    return str(index) if index else None

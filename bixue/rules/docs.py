@@ -1,0 +1,175 @@
+"""GX Data Docs of a run's validations under <home>/docs, readable on a PC with no internet.
+
+GX's pages load Bootstrap, jQuery, bootstrap-table, Font Awesome and Vega from public CDNs and
+its logo from S3. None of those files ships in a Python package here, so each page is rewritten
+after GX writes it: remote tags and URLs go, and a small stylesheet and script of our own
+(static/vendor/, copied from docs_assets/) give the layout, the icons, the tabs and the index
+tables that the pages need. The validation results are kept under <home>/gx/validations, so the
+index lists every run, not only the last one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from bixue.rules.validate import INDEX_COLUMNS, _prepared, load_suite, suite_path
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import AbstractDataContext
+
+log = logging.getLogger(__name__)
+
+SITE = "office"
+ASSETS = Path(__file__).with_name("docs_assets")
+VENDOR = ("bixue-docs.css", "bixue-docs.js")
+# Who sent a failing row, shown beside submission_id and excel_row when the frame has it.
+UNIT_COLUMN = "unit"
+
+_REMOTE_TAG = re.compile(
+    r"<(?:link|script)\b[^>]*?\b(?:href|src)\s*=\s*[\"']?https?://[^>]*>(?:\s*</script>)?",
+    re.IGNORECASE,
+)
+_REMOTE_IMG_SRC = re.compile(r"(<img\b[^>]*?\bsrc\s*=\s*\")https?://[^\"]*(\")", re.IGNORECASE)
+_REMOTE_HREF = re.compile(r"\s+href\s*=\s*\"https?://[^\"]*\"", re.IGNORECASE)
+_REMOTE_CSS_URL = re.compile(r"url\(\s*['\"]?https?://[^)]*\)", re.IGNORECASE)
+_REMOTE_ATTRIBUTE = re.compile(r"\b(?:href|src)\s*=\s*[\"']?https?://", re.IGNORECASE)
+# GX links static/ one level too shallow from validation pages (the favicon): fix every depth.
+_LOCAL_STATIC = re.compile(r"\b(href|src)=\"(?:\./|\.\./)*static/")
+_MARK = "static/vendor/bixue-docs.css"
+
+
+def _quiet_gx() -> None:
+    """GX sets INFO on some of its own loggers; its chatter is not the office's business."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("great_expectations"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _context(home: Path) -> AbstractDataContext:
+    """An in-memory context whose results store and docs site are folders under home."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+    )
+
+    defaults = InMemoryStoreBackendDefaults(init_temp_docs_sites=False)
+    config = DataContextConfig(store_backend_defaults=defaults)
+    stores: dict[str, Any] = dict(config.stores or {})
+    stores[defaults.validation_results_store_name] = {
+        "class_name": "ValidationResultsStore",
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(home / "gx" / "validations"),
+        },
+    }
+    config.stores = stores
+    config.data_docs_sites = {
+        SITE: {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(home / "docs"),
+            },
+        }
+    }
+    context = gx.get_context(mode="ephemeral", project_config=config)
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}  # type: ignore[assignment]
+    return context
+
+
+def _validate_and_store(
+    context: AbstractDataContext,
+    source: Any,
+    form: str,
+    frame: pd.DataFrame,
+    year: int,
+    run_id: Any,
+) -> None:
+    """One form's rows through its suite; ValidationDefinition.run stores what Docs render."""
+    import great_expectations as gx
+
+    suite = context.suites.add(load_suite(suite_path(form, year)))
+    batch = source.add_dataframe_asset(form).add_batch_definition_whole_dataframe("all")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{form}-{year}", data=batch, suite=suite)
+    )
+    index = ([UNIT_COLUMN] if UNIT_COLUMN in frame else []) + INDEX_COLUMNS
+    prepared = _prepared(form, frame)
+    if UNIT_COLUMN in frame:
+        prepared[UNIT_COLUMN] = frame[UNIT_COLUMN].astype(str).to_numpy()
+    definition.run(
+        batch_parameters={"dataframe": prepared},
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index},
+        run_id=run_id,
+    )
+
+
+def build_data_docs(
+    home: Path, frames: Mapping[str, pd.DataFrame], year: int, run_name: str
+) -> Path:
+    """Validate each form's frame, store the results, render the site; its index.html."""
+    import great_expectations as gx
+
+    _quiet_gx()
+    home = Path(home)
+    context = _context(home)
+    run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
+    source = context.data_sources.add_pandas("forms")
+    for form, frame in frames.items():
+        if not frame.empty:
+            _validate_and_store(context, source, form, frame, year, run_id)
+    context.build_data_docs(site_names=[SITE])
+    site = home / "docs"
+    make_offline(site)
+    return site / "index.html"
+
+
+def _relative_root(site: Path, page: Path) -> str:
+    """The way from a page back up to the site's root, e.g. ../../../../ from a validation."""
+    depth = len(page.relative_to(site).parts) - 1
+    return "../" * depth if depth else "./"
+
+
+def offline_html(html: str, root: str) -> str:
+    """A GX page with no remote reference left, using our vendored stylesheet and script."""
+    html = _REMOTE_TAG.sub("", html)
+    html = _REMOTE_IMG_SRC.sub(rf"\g<1>{root}static/images/logo-long.png\g<2>", html)
+    html = _REMOTE_HREF.sub("", html)
+    html = _REMOTE_CSS_URL.sub("none", html)
+    html = _LOCAL_STATIC.sub(rf'\g<1>="{root}static/', html)
+    if _MARK not in html:
+        tags = (
+            f'<link rel="stylesheet" href="{root}static/vendor/{VENDOR[0]}">\n'
+            f'<script src="{root}static/vendor/{VENDOR[1]}"></script>\n'
+        )
+        html = html.replace("</head>", f"{tags}</head>", 1)
+    return html
+
+
+def make_offline(site: Path) -> list[Path]:
+    """Vendor our assets into the site and rewrite every page; the pages still remote."""
+    vendor = site / "static" / "vendor"
+    vendor.mkdir(parents=True, exist_ok=True)
+    for name in VENDOR:
+        shutil.copyfile(ASSETS / name, vendor / name)
+    still_remote = []
+    for page in sorted(site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        fixed = offline_html(text, _relative_root(site, page))
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
+        if _REMOTE_ATTRIBUTE.search(fixed):
+            still_remote.append(page)
+            log.warning("%s still refers to a remote file", page)
+    return still_remote
