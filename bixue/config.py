@@ -220,6 +220,22 @@ class Settings:
             )
         return tuple(items)
 
+    @cached_property
+    def severities(self) -> dict[str, str]:
+        """Rule id -> error | warning, overriding the suites (config/checks.yaml)."""
+        path = self.config_dir / "checks.yaml"
+        data = _load_yaml(path) or {}
+        table = data.get("severity") or {}
+        from bixue.rules.catalog import known_rules
+
+        known = known_rules()
+        for rule, level in table.items():
+            if level not in ("error", "warning"):
+                raise ConfigError(f"{path}: key severity.{rule}: must be error or warning")
+            if rule not in known:
+                raise ConfigError(f"{path}: key severity.{rule}: no suite or check has this rule")
+        return dict(table)
+
     def targets(self, year: int) -> TargetsFile:
         path = self.config_dir / "targets" / f"{year}.yaml"
         targets = _validated(TargetsFile, path)
@@ -322,7 +338,7 @@ class Settings:
 
     def validate(self) -> None:
         """Load every file now so a mistake surfaces before any mail is touched."""
-        _ = self.file, self.registry, self.industries
+        _ = self.file, self.registry, self.industries, self.severities
         for path in sorted((self.config_dir / "targets").glob("*.yaml")):
             self.targets(int(path.stem))
 

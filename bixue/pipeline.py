@@ -19,7 +19,8 @@ from bixue.mail.source import open_source
 from bixue.model import RunReport
 from bixue.render.annotate import attach_annotations
 from bixue.render.notice import compose_receipts
-from bixue.rules.check import validate_submissions
+from bixue.rules import history
+from bixue.rules.check import apply_severities, validate_submissions
 from bixue.warehouse import load
 
 
@@ -32,6 +33,11 @@ def run_month(settings: Settings, engine: Engine, period: str) -> RunReport:
     ]
     messages = intake.land_messages(settings.landing_path, raws)
     submissions = validate_submissions(read_submissions(settings, messages))
+    prior, statistics = history.history_for(engine, submissions)
+    submissions = history.check_history(
+        messages, submissions, prior, statistics, settings.severities
+    )
+    submissions = apply_severities(submissions, settings.severities)
     rows = load.load_run(engine, period, messages, submissions, datetime.now(UTC))
     sent_keys = load.sent_notice_keys(engine)
     mailer = open_mailer(settings)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
 
 import pandas as pd
 
@@ -86,4 +88,18 @@ def validate_submissions(submissions: list[Submission]) -> list[Submission]:
             sub.problems.append(to_problem(sheet, failure))
     for sub in submissions:
         sub.problems.sort(key=lambda p: (p.sheet or "", p.row or 0, p.column or "", p.rule))
+    return submissions
+
+
+def apply_severities(
+    submissions: list[Submission], severities: Mapping[str, str]
+) -> list[Submission]:
+    """The configured severity of each rule (config/checks.yaml) over the suites' own."""
+    for sub in submissions:
+        sub.problems = [
+            replace(p, severity="error" if severities[p.rule] == "error" else "warning")
+            if p.rule in severities
+            else p
+            for p in sub.problems
+        ]
     return submissions

@@ -71,8 +71,8 @@ def month_status(engine: Engine, settings: Settings, period: str) -> list[dict[s
                     }
                 )
     by_unit: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for (unit, _, _), entry in sorted(subs.items()):
-        by_unit[unit].append(entry)
+    for (name, _, _), entry in sorted(subs.items()):
+        by_unit[name].append(entry)
     out = []
     for unit in settings.units:
         entries = by_unit.get(unit.name, [])

@@ -1,0 +1,30 @@
+"""Every rule id there is: the suites' (read as JSON, without importing GX) and the history's."""
+
+from __future__ import annotations
+
+import json
+
+from bixue.rules.history import RULES as HISTORY_RULES
+from bixue.rules.validate import EXPECTATIONS_DIR
+
+STRUCTURE_RULES = (
+    "header_not_found",
+    "column_missing",
+    "unreadable",
+    "form_unknown",
+    "form_mixed",
+    "file_type",
+    "period_missing",
+    "submitter_unknown",
+    "submitter_mismatch",
+    "form_not_for_unit",
+)
+
+
+def known_rules() -> set[str]:
+    """Rule ids a severity may be configured for."""
+    rules = set(HISTORY_RULES) | set(STRUCTURE_RULES)
+    for path in EXPECTATIONS_DIR.glob("*/*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        rules |= {e["meta"]["rule"] for e in data.get("expectations", [])}
+    return rules

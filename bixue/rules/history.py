@@ -1,0 +1,209 @@
+"""Rules across submissions: what a report says against the same unit's earlier reports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from bixue.forms.parse import ParsedSheet, norm
+from bixue.forms.spec import A3, A4, STAGES
+from bixue.model import LandedMessage, Submission
+from bixue.rules.problem import Problem, Severity
+from bixue.warehouse.db import sql
+
+EVIDENCE_KINDS = {"pdf", "doc", "docx", "ppt", "pptx", "image"}
+RULES = (
+    "a3.evidence_missing",
+    "a3.stage_backwards",
+    "a3.project_disappeared",
+    "a4.funds_exceed_statistics",
+)
+EVIDENCE = {
+    "在谈": "首次填报为“在谈”的项目，需同时提交州外合作方投资建议书或意向书（文本或PPT）。",
+    "已签约": "首次填报为“已签约”的项目，需同时提交合作项目正式协议。",
+}
+
+
+@dataclass(frozen=True)
+class PriorReport:
+    """One project line of an earlier, counted 附件3 report of the same unit."""
+
+    unit: str
+    period: str
+    project: str  # normalised name
+    stage: str
+
+
+def prior_reports(engine: Engine, year: int, period: str) -> list[PriorReport]:
+    """The year's counted 附件3 lines before `period`, from the warehouse."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sql("history_project_reports"), {"first_period": f"{year:04d}-01", "period": period}
+        ).mappings()
+        return [
+            PriorReport(r["unit"], r["period"], norm(r["project_name"]), r["stage"]) for r in rows
+        ]
+
+
+def county_funds(engine: Engine, period: str) -> dict[str, Decimal]:
+    """Each county's 州外 funds in the period's statistics, if they have arrived."""
+    with engine.connect() as conn:
+        rows = conn.execute(sql("history_county_funds"), {"period": period}).mappings()
+        return {r["county"]: Decimal(str(r["out_pref"])) for r in rows if r["out_pref"] is not None}
+
+
+def _problem(
+    rule: str,
+    sheet: ParsedSheet | None,
+    row: int | None,
+    key: str | None,
+    message: str,
+    fix: str,
+    severities: Mapping[str, str],
+    value: str | None = None,
+) -> Problem:
+    spec = A3 if rule.startswith("a3") else A4
+    level: Severity = "error" if severities.get(rule, "warning") == "error" else "warning"
+    return Problem(
+        rule=rule,
+        message=message,
+        severity=level,
+        sheet=sheet.sheet if sheet else None,
+        row=row,
+        column=sheet.letter(key) if sheet and key else None,
+        header=spec.column(key).label if key else None,
+        value=value,
+        fix=fix,
+    )
+
+
+def _stage_index(stage: str | None) -> int:
+    return STAGES.index(stage) if stage in STAGES else -1
+
+
+def check_projects(
+    sub: Submission,
+    sheet: ParsedSheet,
+    prior: Iterable[PriorReport],
+    has_evidence: bool,
+    severities: Mapping[str, str],
+) -> list[Problem]:
+    """First reports need their documents; stages never go back; projects do not vanish."""
+    earlier = [p for p in prior if p.unit == sub.unit and sub.period and p.period < sub.period]
+    seen = {p.project for p in earlier}
+    last_period = max((p.period for p in earlier), default=None)
+    last = {p.project: p.stage for p in earlier if p.period == last_period}
+    problems: list[Problem] = []
+    present = set()
+    for row in sheet.frame.to_dict("records"):
+        name, stage = norm(row["project_name"] or ""), row["stage"]
+        present.add(name)
+        if name and name not in seen and stage in EVIDENCE and not has_evidence:
+            problems.append(
+                _problem(
+                    "a3.evidence_missing",
+                    sheet,
+                    row["excel_row"],
+                    "stage",
+                    EVIDENCE[stage],
+                    "请将相关文件作为附件随报表一并发送（PDF、Word、PPT或图片均可）。",
+                    severities,
+                    stage,
+                )
+            )
+        if name in last and _stage_index(stage) < _stage_index(last[name]) and stage in STAGES:
+            problems.append(
+                _problem(
+                    "a3.stage_backwards",
+                    sheet,
+                    row["excel_row"],
+                    "stage",
+                    f"项目进展由上期的“{last[name]}”变为“{stage}”，阶段倒退。",
+                    "如属实（如协议解除），请在「在谈项目洽谈情况或已签约项目推进情况」中说明原因；否则请更正。",
+                    severities,
+                    stage,
+                )
+            )
+    for name in sorted(set(last) - present):
+        problems.append(
+            _problem(
+                "a3.project_disappeared",
+                sheet,
+                None,
+                None,
+                f"上期报表中的项目“{name}”本期未填报。月报为累计填报，已报项目应持续跟踪填报。",
+                "请补报该项目；如项目已终止，请在本期填报并在推进情况中说明。",
+                severities,
+            )
+        )
+    return problems
+
+
+def check_funds(
+    subs: Iterable[Submission], statistics: Mapping[str, Decimal], severities: Mapping[str, str]
+) -> None:
+    """附件4 totals per county must not exceed the county's 州外 funds in the statistics."""
+    if not statistics:
+        return  # the statistics have not arrived: nothing to reconcile with yet
+    for sub in subs:
+        for sheet in sub.sheets:
+            if sheet.form != "a4":
+                continue
+            totals: dict[str, Decimal] = defaultdict(Decimal)
+            for row in sheet.frame.to_dict("records"):
+                if row["site"] and row["funds_yi"] is not None:
+                    totals[row["site"]] += Decimal(str(row["funds_yi"]))
+            for county, total in sorted(totals.items()):
+                stats = statistics.get(county)
+                if stats is not None and total > stats:
+                    sub.problems.append(
+                        _problem(
+                            "a4.funds_exceed_statistics",
+                            sheet,
+                            None,
+                            None,
+                            f"本表{county}项目的州外到位资金合计{total}亿元，超过国内合作统计中{county}的"
+                            f"州外产业到位资金{stats}亿元。",
+                            "到位资金需与招商引资统计匹配，请与统计部门核对后更正。",
+                            severities,
+                        )
+                    )
+
+
+def check_history(
+    messages: Iterable[LandedMessage],
+    submissions: list[Submission],
+    prior: list[PriorReport],
+    statistics: Mapping[str, Mapping[str, Decimal]],
+    severities: Mapping[str, str],
+) -> list[Submission]:
+    """Attach every cross-submission problem; `statistics` is keyed by report month."""
+    evidence = {
+        m.raw_sha256 for m in messages if any(a.kind in EVIDENCE_KINDS for a in m.attachments)
+    }
+    for sub in submissions:
+        for sheet in sub.sheets:
+            if sheet.form == "a3" and sub.period:
+                sub.problems.extend(
+                    check_projects(sub, sheet, prior, sub.message_sha256 in evidence, severities)
+                )
+        if sub.period:
+            check_funds([sub], statistics.get(sub.period, {}), severities)
+    return submissions
+
+
+def history_for(
+    engine: Engine, submissions: Iterable[Submission]
+) -> tuple[list[PriorReport], dict[str, dict[str, Decimal]]]:
+    """The earlier reports and the statistics a run's submissions are checked against."""
+    latest: dict[int, str] = {}
+    for period in {s.period for s in submissions if s.period}:
+        year = int(period[:4])
+        latest[year] = max(latest.get(year, period), period)
+    prior = [r for year, last in latest.items() for r in prior_reports(engine, year, last)]
+    periods = {s.period for s in submissions if s.period}
+    return prior, {p: county_funds(engine, p) for p in periods}

@@ -1,0 +1,20 @@
+"""Task at the warehouse boundary that checks a run's forms against earlier reports."""
+
+from __future__ import annotations
+
+from bixue.model import LandedMessage, Submission
+from bixue.rules import history
+from bixue.rules.check import apply_severities
+from bixue.runtime import settings_for, warehouse
+from tasks import bixue_task
+
+
+@bixue_task()
+def check_history(
+    home: str | None, messages: list[LandedMessage], submissions: list[Submission]
+) -> list[Submission]:
+    """Check against earlier reports and the statistics, then apply the configured severities."""
+    severities = settings_for(home).severities
+    prior, statistics = history.history_for(warehouse(home), submissions)
+    checked = history.check_history(messages, submissions, prior, statistics, severities)
+    return apply_severities(checked, severities)

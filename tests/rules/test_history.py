@@ -1,0 +1,115 @@
+"""Rules across submissions: first reports bring their documents, stages do not go back,
+projects do not vanish, and 附件4 funds stay within the statistics."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bixue.config import CONFIG_DIR, ConfigError, Settings
+from bixue.forms.parse import ParsedSheet
+from bixue.model import LandedAttachment, Submission
+from bixue.rules.check import apply_severities
+from bixue.rules.history import PriorReport, check_funds, check_projects
+from bixue.rules.problem import Problem
+
+SEVERITIES = {"a3.evidence_missing": "warning", "a3.stage_backwards": "error"}
+
+
+def _sub(period: str = "2023-05") -> Submission:
+    att = LandedAttachment("a", "附件3.xlsx", False, "xlsx", 1, "")
+    return Submission(
+        id="s",
+        message_sha256="m",
+        attachment=att,
+        unit="禄丰市",
+        sender="x",
+        workbook="a3",
+        period=period,
+        received_at=None,
+        late=False,
+    )
+
+
+def _sheet(rows: list[tuple[str, str]]) -> ParsedSheet:
+    frame = pd.DataFrame(
+        [{"excel_row": 7 + i, "project_name": n, "stage": s} for i, (n, s) in enumerate(rows)]
+    )
+    return ParsedSheet("a3", "Sheet1", frame, {"project_name": 1, "stage": 6})
+
+
+PRIOR = [
+    PriorReport("禄丰市", "2023-03", "钛项目", "在谈"),
+    PriorReport("禄丰市", "2023-04", "钛项目", "已开工"),
+    PriorReport("禄丰市", "2023-04", "硅项目", "已签约"),
+    PriorReport("南华县", "2023-04", "茶项目", "在谈"),
+]
+
+
+def _rules(problems: list[Problem]) -> list[tuple[str, int | None, str | None, str]]:
+    return [(p.rule, p.row, p.column, p.severity) for p in problems]
+
+
+def test_a_new_project_without_its_documents_is_flagged_at_its_stage() -> None:
+    sheet = _sheet([("钛项目", "已开工"), ("硅项目", "已签约"), ("新项目", "在谈")])
+    found = check_projects(_sub(), sheet, PRIOR, has_evidence=False, severities=SEVERITIES)
+    assert _rules(found) == [("a3.evidence_missing", 9, "G", "warning")]
+    assert "投资建议书或意向书" in found[0].message
+
+
+def test_a_new_project_with_a_document_in_the_mail_passes() -> None:
+    sheet = _sheet([("钛项目", "已开工"), ("硅项目", "已签约"), ("新项目", "已签约")])
+    assert check_projects(_sub(), sheet, PRIOR, has_evidence=True, severities=SEVERITIES) == []
+
+
+def test_a_stage_that_goes_back_is_flagged_with_both_stages() -> None:
+    sheet = _sheet([("钛项目", "已签约"), ("硅项目", "已签约")])
+    [found] = check_projects(_sub(), sheet, PRIOR, has_evidence=True, severities=SEVERITIES)
+    assert _rules([found]) == [("a3.stage_backwards", 7, "G", "error")]
+    assert "“已开工”变为“已签约”" in found.message
+
+
+def test_a_project_missing_from_the_cumulative_report_is_flagged() -> None:
+    sheet = _sheet([("钛项目", "已开工")])
+    [found] = check_projects(_sub(), sheet, PRIOR, has_evidence=True, severities=SEVERITIES)
+    assert (found.rule, found.row) == ("a3.project_disappeared", None)
+    assert "硅项目" in found.message
+
+
+def test_other_units_and_later_months_are_not_compared() -> None:
+    sheet = _sheet([("钛项目", "在谈")])
+    assert check_projects(_sub("2023-03"), sheet, PRIOR, True, SEVERITIES) == []
+
+
+def test_enclave_funds_above_the_county_statistics_are_flagged() -> None:
+    sub = _sub()
+    frame = pd.DataFrame(
+        [
+            {"excel_row": 6, "site": "双柏县", "funds_yi": 3.0},
+            {"excel_row": 7, "site": "双柏县", "funds_yi": 2.5},
+        ]
+    )
+    sub.sheets = [ParsedSheet("a4", "Sheet1", frame, {})]
+    check_funds([sub], {"双柏县": Decimal("5")}, {})
+    assert [p.rule for p in sub.problems] == ["a4.funds_exceed_statistics"]
+    check_funds([sub], {}, {})  # no statistics yet: nothing more
+    assert len(sub.problems) == 1
+
+
+def test_configured_severity_overrides_the_suite() -> None:
+    sub = _sub()
+    sub.problems = [Problem(rule="a5.qualifies", message="x", severity="error")]
+    [checked] = apply_severities([sub], {"a5.qualifies": "warning"})
+    assert checked.status == "accepted"
+
+
+def test_a_severity_for_an_unknown_rule_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, config)
+    (config / "checks.yaml").write_text("severity:\n  a3.made_up: warning\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"checks\.yaml: key severity\.a3\.made_up"):
+        Settings(home=tmp_path, config_dir=config).validate()
