@@ -273,10 +273,12 @@ def attach_annotations(
     for notice in notices:
         taken: set[str] = set()
         files = []
+        to_fix = False
         for sub_id in notice.annotate:
             sub = by_id.get(sub_id)
             data = _annotated(sub) if sub is not None else None
             if sub is not None and data is not None:
                 files.append((annotated_name(sub.attachment.filename, taken), data))
-        out.append(with_attachments(notice, tuple(files)) if files else notice)
+                to_fix = to_fix or sub.status == "rejected"
+        out.append(with_attachments(notice, tuple(files), to_fix=to_fix) if files else notice)
     return out

@@ -23,6 +23,8 @@ COUNTED = {
 }
 CLOSING = "如对审核结果有疑问，请回复本邮件或与州招商委办公室联系。"
 ATTACHED = "附件为标注了问题单元格的你单位报表，请对照修改。"
+# When every attached workbook was accepted and only carries notes, nothing needs changing.
+ATTACHED_NOTES = "附件为标注了提示单元格的你单位报表，供核对。"
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,12 @@ class Notice:
     attachments: tuple[tuple[str, bytes], ...] = ()
 
 
-def with_attachments(notice: Notice, files: tuple[tuple[str, bytes], ...]) -> Notice:
+def with_attachments(
+    notice: Notice, files: tuple[tuple[str, bytes], ...], *, to_fix: bool = True
+) -> Notice:
     """The notice with annotated workbooks attached, and a line in the body that says so."""
-    body = notice.body.replace(CLOSING, f"{ATTACHED}\n\n{CLOSING}", 1)
+    line = ATTACHED if to_fix else ATTACHED_NOTES
+    body = notice.body.replace(CLOSING, f"{line}\n\n{CLOSING}", 1)
     return replace(notice, attachments=notice.attachments + files, body=body)
 
 

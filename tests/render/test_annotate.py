@@ -27,7 +27,7 @@ from bixue.render.annotate import (
     annotate_workbook,
     attach_annotations,
 )
-from bixue.render.notice import ATTACHED, compose_receipts
+from bixue.render.notice import ATTACHED, ATTACHED_NOTES, compose_receipts
 from bixue.rules.check import to_problem
 from bixue.rules.problem import Problem
 from bixue.rules.validate import CellFailure
@@ -267,6 +267,7 @@ def test_only_the_standing_version_with_problems_is_sent_back(
     )
     assert notice.annotate == ("s2",)  # v1 was replaced in the same run: nothing to fix there
     assert [name for name, _ in notice.attachments] == ["审核意见_附件3（禄丰市）.xlsx"]
+    assert ATTACHED_NOTES in notice.body and ATTACHED not in notice.body  # accepted, with a note
     [accepted] = compose_receipts(settings, "2023-05", [_message()], [clean])
     assert attach_annotations([accepted], [clean]) == [accepted]
     assert not accepted.attachments and ATTACHED not in accepted.body
