@@ -36,14 +36,20 @@ MIN_FIRMS = 10
 TOP_TITLES = ("州委书记", "州长")
 
 
-def places(text: str | None) -> list[str]:
+def _text(value: object) -> str | None:
+    """Cell text, with every kind of missing (None, NaN, blank) as None."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def places(text: object) -> list[str]:
     """The places an activity names, one per city or county."""
-    if not text:
+    text = _text(text)
+    if text is None:
         return []
     return [p for p in PLACE_SPLIT.split(unicodedata.normalize("NFKC", text)) if p]
 
 
-def place_kind(text: str | None) -> str | None:
+def place_kind(text: object) -> str | None:
     """请进来 when every place is inside the prefecture, else 走出去 (附件5 注2)."""
     named = places(text)
     if not named:
@@ -52,7 +58,7 @@ def place_kind(text: str | None) -> str | None:
     return "请进来" if inside else "走出去"
 
 
-def out_of_province(text: str | None) -> int | None:
+def out_of_province(text: object) -> int | None:
     """1 when any place lies outside Yunnan (省外), 0 when all are inside."""
     named = places(text)
     if not named:
@@ -60,14 +66,15 @@ def out_of_province(text: str | None) -> int | None:
     return int(any(not any(k in p for k in YUNNAN_PLACES) for p in named))
 
 
-def company_count(text: str | None) -> int:
+def company_count(text: object) -> int:
     """How many firms a 企业名单 lists (separated by 、，; or line breaks)."""
-    return len([c for c in LIST_SPLIT.split(text or "") if c.strip()])
+    return len([c for c in LIST_SPLIT.split(_text(text) or "") if c.strip()])
 
 
-def leader_rank(text: str | None) -> str:
+def leader_rank(value: object) -> str:
     """top for 州委书记/州长 (州级党政“一把手”), leader for other prefecture leaders, else none."""
-    if not text or not text.strip():
+    text = _text(value)
+    if text is None:
         return "none"
     clean = unicodedata.normalize("NFKC", text)
     if any(t in clean and f"副{t}" not in clean for t in TOP_TITLES):
@@ -75,10 +82,13 @@ def leader_rank(text: str | None) -> str:
     return "leader"
 
 
-def _qualifies(row: dict[str, Any]) -> int:
-    if row["place_kind"] == "走出去":
+def _qualifies(row: dict[str, Any]) -> int | None:
+    kind = _text(row["place_kind"])  # pandas 3 keeps a missing str as NaN, not None
+    if kind is None:
+        return None  # no place: unknown until the unit fills it in (a required-cell error)
+    if kind == "走出去":
         return 1
-    if row["place_kind"] == "请进来":
+    if kind == "请进来":
         return int(row["leader_rank"] != "none" and row["company_count"] >= MIN_FIRMS)
     return 0
 
@@ -94,17 +104,22 @@ def derive_a5(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None)
 
 
+PROJECT_CODE = re.compile(r"^\d{4}—(\d{6})—\d{2}—\d{2}—\d{6}$")
+
+
 def code_region(code: str | None) -> str | None:
-    """The administrative-region segment of a national project code (its second part)."""
-    parts = (code or "").split("—")
-    return parts[1] if len(parts) == 5 else None
+    """The administrative-region segment of a well-formed national project code."""
+    match = PROJECT_CODE.match(code or "")
+    return match.group(1) if match else None
 
 
 def derive_a4(frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFrame:
     """附件4 rows with the code's region and the site's own code, so the two can be compared."""
     out = frame.copy()
-    out["code_region"] = [code_region(v) for v in out["project_code"]]
-    out["site_code"] = [admin_codes.get(v or "") for v in out["site"]]
+    out["code_region"] = [code_region(_text(v)) for v in out["project_code"]]
+    out["site_code"] = [admin_codes.get(_text(v) or "") for v in out["site"]]
+    local = set(admin_codes.values())
+    out["local_region"] = [r if r in local else None for r in out["code_region"]]
     return out.astype(object).where(out.notna(), None)
 
 

@@ -128,6 +128,7 @@ A4 = FormSpec(
     derived=(
         ("code_region", "text"),  # the code's 2nd segment: the project's administrative region
         ("site_code", "text"),  # the GB/T 2260 code of 项目建设地, from config/units.yaml
+        ("local_region", "text"),  # code_region when it is a prefecture code (else no site check)
     ),
     columns=(
         Column("seq", "序号", "integer", width=6),

@@ -16,6 +16,12 @@ from bixue.rules.problem import Problem
 from bixue.rules.validate import CellFailure, validate_frames
 
 
+def _column_absent(sheet: ParsedSheet, field: str | None) -> bool:
+    """A form column the sheet does not have (derived fields are never absent)."""
+    keys = {c.key for c in FORMS[sheet.form].columns}
+    return field in keys and field not in sheet.columns
+
+
 def period_bounds(period: str) -> dict[str, str]:
     """The reporting period 2023年1—N月 as ISO dates, for rules on dates inside it."""
     year, month = (int(x) for x in period.split("-"))
@@ -85,6 +91,8 @@ def validate_submissions(submissions: list[Submission]) -> list[Submission]:
     for year, frames in frames_by_year(submissions).items():
         for failure in validate_frames(frames, year):
             sub, sheet = sheets[(failure.submission_id, failure.form)]
+            if _column_absent(sheet, failure.field):
+                continue  # already one column_missing problem, not one per row
             sub.problems.append(to_problem(sheet, failure))
     for sub in submissions:
         sub.problems.sort(key=lambda p: (p.sheet or "", p.row or 0, p.column or "", p.rule))

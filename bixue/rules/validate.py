@@ -122,7 +122,7 @@ def validate_frames(frames: Mapping[str, pd.DataFrame], year: int) -> list[CellF
             assert config is not None  # GX fills it for every result of a suite run
             meta = config.meta or {}
             # Pair and compound rules have no single column: their meta names the cell to show.
-            column = config.kwargs.get("column") or meta.get("field")
+            column = meta.get("field") or config.kwargs.get("column")
             field = column.removesuffix("__invalid") if column else None
             rows = item.result.get("unexpected_index_list") or []
             if item.exception_info and not rows and _raised(item.exception_info):

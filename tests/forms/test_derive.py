@@ -75,3 +75,4 @@ def test_a_project_codes_region_is_set_beside_its_sites_own_code() -> None:
     out = derive("a4", frame, {"禄丰市": "532302"})
     assert out["code_region"].tolist() == ["532302", None]
     assert out["site_code"].tolist() == ["532302", None]
+    assert out["local_region"].tolist() == ["532302", None]
