@@ -14,11 +14,13 @@ from sqlalchemy import Engine
 from bixue.config import Settings
 from bixue.forms.submissions import read_submissions
 from bixue.mail import intake
-from bixue.mail.outbox import OutgoingMail, open_mailer
+from bixue.mail.outbox import open_mailer
+from bixue.mail.send import deliver
 from bixue.mail.source import open_source
 from bixue.model import RunReport
 from bixue.render.annotate import attach_annotations
 from bixue.render.notice import compose_receipts
+from bixue.render.office import office_status
 from bixue.rules import history
 from bixue.rules.check import apply_severities, validate_submissions
 from bixue.warehouse import load
@@ -39,34 +41,12 @@ def run_month(settings: Settings, engine: Engine, period: str) -> RunReport:
     )
     submissions = apply_severities(submissions, settings.severities)
     rows = load.load_run(engine, period, messages, submissions, datetime.now(UTC))
+    receipts = attach_annotations(
+        compose_receipts(settings, period, messages, submissions), submissions
+    )
+    notices = [*receipts, office_status(engine, settings, period)]
     sent_keys = load.sent_notice_keys(engine)
-    mailer = open_mailer(settings)
-    sent = []
-    notices = compose_receipts(settings, period, messages, submissions)
-    for notice in attach_annotations(notices, submissions):
-        if notice.key in sent_keys:
-            continue
-        ref = mailer.send(
-            OutgoingMail(
-                key=notice.key,
-                to=notice.to,
-                subject=notice.subject,
-                body=notice.body,
-                attachments=notice.attachments,
-            )
-        )
-        sent.append(
-            {
-                "key": notice.key,
-                "unit": notice.unit,
-                "period": notice.period,
-                "kind": "receipt",
-                "recipients": ",".join(notice.to),
-                "subject": notice.subject,
-                "ref": ref,
-                "sent_at": datetime.now(UTC).isoformat(),
-            }
-        )
+    sent = deliver(open_mailer(settings), [n for n in notices if n.key not in sent_keys])
     load.record_notices(engine, sent)
     for msg in messages:
         if msg.state and msg.state != "deferred":

@@ -13,6 +13,7 @@ from tasks.landing import land_messages
 from tasks.mailbox import fetch_messages, mark_messages_processed
 from tasks.notices import send_notices, write_receipts
 from tasks.report import publish_summary
+from tasks.status import add_office_status
 from tasks.warehouse import load_run, record_notices, select_new_messages, select_unsent_notices
 
 # The report month as YYYY-MM: the forms titled 2023年1—N月 for N = MM. Empty on a scheduled
@@ -33,7 +34,8 @@ def monthly_ingest(period: Period | None = None, home: str | None = None) -> dic
     render_data_docs(home, period, submissions)
     messages, submissions, rows = load_run(home, period, messages, submissions)
     receipts = write_receipts(home, period, messages, submissions)
-    unsent = select_unsent_notices(home, receipts)
+    notices = add_office_status(home, period, receipts)
+    unsent = select_unsent_notices(home, notices)
     sent = send_notices(home, unsent)
     record_notices(home, sent)
     mark_messages_processed(home, messages)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from bixue.mail.outbox import OutgoingMail, open_mailer
+from bixue.mail.outbox import open_mailer
+from bixue.mail.send import deliver
 from bixue.model import LandedMessage, Submission
 from bixue.render.annotate import attach_annotations
 from bixue.render.notice import Notice, compose_receipts
@@ -28,28 +28,4 @@ def write_receipts(
 @bixue_task(retries=2, retry_delay_seconds=[10, 60])
 def send_notices(home: str | None, notices: list[Notice]) -> list[dict[str, Any]]:
     """Hand each notice to the outbox or SMTP; returns what was sent, for the ledger."""
-    mailer = open_mailer(settings_for(home))
-    sent = []
-    for notice in notices:
-        ref = mailer.send(
-            OutgoingMail(
-                key=notice.key,
-                to=notice.to,
-                subject=notice.subject,
-                body=notice.body,
-                attachments=notice.attachments,
-            )
-        )
-        sent.append(
-            {
-                "key": notice.key,
-                "unit": notice.unit,
-                "period": notice.period,
-                "kind": "receipt",
-                "recipients": ",".join(notice.to),
-                "subject": notice.subject,
-                "ref": ref,
-                "sent_at": datetime.now(UTC).isoformat(),
-            }
-        )
-    return sent
+    return deliver(open_mailer(settings_for(home)), notices)

@@ -40,6 +40,7 @@ class Notice:
     # Submissions whose own workbook goes back annotated (render.annotate reads the files).
     annotate: tuple[str, ...] = ()
     attachments: tuple[tuple[str, bytes], ...] = ()
+    kind: str = "receipt"  # receipt (to a unit) | status (to the office)
 
 
 def with_attachments(
@@ -51,7 +52,7 @@ def with_attachments(
     return replace(notice, attachments=notice.attachments + files, body=body)
 
 
-def _period_text(period: str | None) -> str:
+def period_text(period: str | None) -> str:
     if not period:
         return "期间不明的"
     year, month = period.split("-")
@@ -80,7 +81,7 @@ def _latest(subs: list[Submission]) -> list[Submission]:
 def _section(i: int, settings: Settings, sub: Submission, superseded: bool) -> list[str]:
     title = WORKBOOK_NAMES.get(sub.workbook or "", "Excel附件")
     head = (
-        f"{_ordinal(i)}、《{title}》（{_period_text(sub.period)}，文件：{sub.attachment.filename}）"
+        f"{_ordinal(i)}、《{title}》（{period_text(sub.period)}，文件：{sub.attachment.filename}）"
     )
     errors = [p for p in sub.problems if p.severity == "error"]
     warnings = [p for p in sub.problems if p.severity == "warning"]
@@ -132,7 +133,7 @@ def compose_receipts(
         verdict = "已受理" if ok else "未通过，请修改后重新报送"
         body = [f"{unit}：", ""]
         body.append(
-            f"州招商委办公室已收到你单位报送的{_period_text(period)}招商引资报表，审核结果如下："
+            f"州招商委办公室已收到你单位报送的{period_text(period)}招商引资报表，审核结果如下："
         )
         body.append("")
         for i, sub in enumerate(subs):
@@ -145,7 +146,7 @@ def compose_receipts(
         ]
         forms = "、".join(sorted({FORMS[sh.form].attachment for s in subs for sh in s.sheets}))
         which = f"（{forms}）" if forms else ""
-        subject = f"【报送回执】{unit}{_period_text(period)}报表{which}：{verdict}"
+        subject = f"【报送回执】{unit}{period_text(period)}报表{which}：{verdict}"
         notices.append(
             Notice(
                 key=_key(period, unit, subs),

@@ -128,7 +128,12 @@ def test_known_values_mailed_in_come_back_out_of_the_warehouse(
         "2023-05",
         False,
     )
-    [receipt] = settings.outbox_path.glob("*.eml")
+    [receipt] = settings.outbox_path.glob("receipt-*.eml")
+    [status] = settings.outbox_path.glob("status-*.eml")
+    to_office = email.message_from_bytes(status.read_bytes(), policy=email.policy.default)
+    assert to_office["To"] == settings.office_address
+    assert "未报送20个" in str(to_office["Subject"])  # 禄丰市 still owes its ledger
+    assert "禄丰市（缺附表）" in to_office.get_body(("plain",)).get_content()
     parsed = email.message_from_bytes(receipt.read_bytes(), policy=email.policy.default)
     assert parsed["To"] == "lfs@zs.chuxiong.example"
     assert "已受理" in str(parsed["Subject"])
