@@ -6,11 +6,13 @@ import io
 import math
 import re
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
 from typing import Any
+from xml.etree import ElementTree
 
 import pandas as pd
 from python_calamine import CalamineWorkbook
@@ -389,6 +391,76 @@ def parse_sheet(grid: list[list[Any]], spec: FormSpec, sheet: str) -> ParsedShee
     return ParsedSheet(spec.key, sheet, frame, columns, unit_text, period, problems)
 
 
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL_REF = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part, through the workbook's relationships."""
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    paths = {}
+    for sheet in workbook.iter(f"{_MAIN}sheet"):
+        target = targets.get(sheet.get(_REL), "")
+        paths[sheet.get("name", "")] = (
+            target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        )
+    return paths
+
+
+def uncached_formulas(content: bytes) -> dict[str, list[tuple[int, int]]]:
+    """Per sheet, the (row, 0-based column) of formulas saved without a computed value.
+
+    calamine reads such a cell as empty, so it must be found here, in the sheet XML.
+    """
+    found: dict[str, list[tuple[int, int]]] = {}
+    try:
+        book = zipfile.ZipFile(io.BytesIO(content))
+        paths = _sheet_paths(book)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+        return found  # not an xlsx (an .xls, or broken): nothing to look for
+    for name, path in paths.items():
+        try:
+            xml = book.read(path)
+        except KeyError:
+            continue
+        if b"<f" not in xml:
+            continue
+        for cell in ElementTree.fromstring(xml).iter(f"{_MAIN}c"):
+            value = cell.find(f"{_MAIN}v")
+            if cell.find(f"{_MAIN}f") is None or (value is not None and value.text):
+                continue
+            match = _CELL_REF.match(cell.get("r", ""))
+            if match:
+                col = 0
+                for ch in match.group(1):
+                    col = col * 26 + ord(ch) - 64
+                found.setdefault(name, []).append((int(match.group(2)), col - 1))
+    return found
+
+
+def _formula_problems(sheet: ParsedSheet, cells: list[tuple[int, int]]) -> list[Problem]:
+    """One problem per uncached formula in a data row of the form's table."""
+    rows = set(sheet.frame["excel_row"]) if len(sheet.frame) else set()
+    keys = {index: key for key, index in sheet.columns.items()}
+    spec = FORMS[sheet.form]
+    return [
+        Problem(
+            rule="formula_uncached",
+            message="该单元格是公式，但文件中没有公式的计算结果，无法读取数值。",
+            sheet=sheet.sheet,
+            row=row,
+            column=column_letter(col),
+            header=spec.column(keys[col]).label,
+            fix="请在Excel或WPS中打开并重新计算后保存，或把公式单元格“选择性粘贴为数值”后重新报送。",
+        )
+        for row, col in cells
+        if row in rows and col in keys
+    ]
+
+
 def read_grids(content: bytes) -> list[tuple[str, list[list[Any]]]]:
     """Every sheet's cell grid at its absolute positions, merged ranges filled (xlsx and xls)."""
     book = CalamineWorkbook.from_filelike(io.BytesIO(content))
@@ -428,10 +500,13 @@ def parse_workbook(content: bytes) -> ParsedWorkbook:
         )
         return ParsedWorkbook(None, [], [problem])
     sheets: list[ParsedSheet] = []
+    formulas = uncached_formulas(content)
     for name, grid in grids:
         spec = recognise_sheet(grid)
         if spec is not None and all(s.form != spec.key for s in sheets):
-            sheets.append(parse_sheet(grid, spec, name))
+            sheet = parse_sheet(grid, spec, name)
+            sheet.problems.extend(_formula_problems(sheet, formulas.get(name, [])))
+            sheets.append(sheet)
     forms = {s.form for s in sheets}
     workbook = next((k for k, v in WORKBOOKS.items() if forms and forms <= set(v)), None)
     problems: list[Problem] = []

@@ -14,6 +14,7 @@ STRUCTURE_RULES = (
     "form_unknown",
     "form_mixed",
     "file_type",
+    "formula_uncached",
     "period_missing",
     "submitter_unknown",
     "submitter_mismatch",

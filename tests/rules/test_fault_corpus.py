@@ -380,3 +380,22 @@ def test_a_file_that_is_no_workbook_is_refused(settings: Settings, tmp_path: Pat
 
 def test_the_corpus_holds_forty_faults_or_more() -> None:
     assert len(CASES) + 5 >= 40
+
+
+def test_a_formula_saved_without_its_value_is_refused_at_its_cell(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(_render("a3", _rows("a3"))))
+    sheet = book[FORMS["a3"].sheet]
+    row = sheet_layout(FORMS["a3"]).data_row(1)
+    sheet.cell(row, 5).value = "=E7*2"  # openpyxl writes the formula with no cached value
+    buf = io.BytesIO()
+    book.save(buf)
+    sub = _submit(settings, tmp_path, "a3", buf.getvalue())
+    found = [(p.rule, p.row, p.column) for p in sub.problems if p.rule == "formula_uncached"]
+    assert found == [("formula_uncached", row, "E")]
+    assert sub.status == "rejected"
