@@ -265,3 +265,52 @@ def test_the_demo_years_scores_recompute_from_their_audit_trail(year: tuple) -> 
     settings, (lite, _) = year
     score_year(lite, settings, 2023, warehouse_measures)
     assert_year_recomputes_from_audit(lite)
+
+
+def test_score_measures_on_the_demo_years_measures_gives_exactly_the_export(
+    year: tuple, tmp_path: Path
+) -> None:
+    from bixue.cli import main
+    from bixue.scoring.service import score_year, warehouse_measures
+    from bixue.warehouse.measures import measures
+    from tests.scoring.scoring_sample import write_measures
+    from tests.scoring.test_scoring_cli import _quarter_rows
+
+    settings, (lite, _) = year
+    score_year(
+        lite, settings, 2023, warehouse_measures
+    )  # scoring again with the same inputs is a no-op
+    home = str(settings.home)
+    for period in ("2023Q1", "2023Q2", "2023Q3", "2023"):
+        source = write_measures(tmp_path / f"m-{period}.csv", measures(lite, settings, period))
+        if period == "2023":
+            source.write_text(
+                source.read_text(encoding="utf-8") + _quarter_rows(settings.home, tmp_path),
+                encoding="utf-8",
+            )
+        exported, what_if = tmp_path / f"export-{period}.csv", tmp_path / f"what-if-{period}.csv"
+        assert (
+            main(
+                ["export", "scores", "--period", period, "--output", str(exported), "--home", home]
+            )
+            == 0
+        )
+        assert (
+            main(
+                [
+                    "score-measures",
+                    "--year",
+                    "2023",
+                    "--period",
+                    period,
+                    "--input",
+                    str(source),
+                    "--output",
+                    str(what_if),
+                    "--home",
+                    home,
+                ]
+            )
+            == 0
+        )
+        assert what_if.read_bytes() == exported.read_bytes()
