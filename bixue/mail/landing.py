@@ -31,8 +31,13 @@ def store_blob(root: Path, content: bytes, suffix: str = "") -> Path:
     target = blob_path(root, hashlib.sha256(content).hexdigest(), suffix)
     if target.is_file() and target.stat().st_size == len(content):
         return target
+    return write_atomically(target, content)
+
+
+def write_atomically(target: Path, content: bytes) -> Path:
+    """Write a file so that a crash leaves the old file or the new one, never half of one."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)

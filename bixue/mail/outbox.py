@@ -41,6 +41,7 @@ from yagmail.headers import resolve_addresses
 from yagmail.message import prepare_message
 
 from bixue.config import Settings, secret
+from bixue.mail.landing import write_atomically
 
 _KEY = re.compile(r"[a-z0-9-]+")
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
@@ -204,19 +205,7 @@ class Outbox:
     def send(self, mail: OutgoingMail) -> str:
         """Write atomically under the key; the same key again replaces the file."""
         raw = compose(mail, self.sender, self.sender_name)
-        self.path.mkdir(parents=True, exist_ok=True)
-        target = self.path / f"{mail.key}.eml"
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=self.path)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(raw)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return str(target)
+        return str(write_atomically(self.path / f"{mail.key}.eml", raw))
 
 
 def _starttls(settings: Settings) -> bool:
