@@ -1,0 +1,230 @@
+"""One month through the pipeline's stages in this process, each timed: run as a fresh child.
+
+The composition is bixue.pipeline.run_month's, cut at the stage boundaries the benchmark
+reports, then the quarter's measures and scores. Imports are timed apart from the data work.
+Usage: python -m bench.stages HOME CONFIG_DIR PERIOD [--profile N] (prints one JSON line).
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+STAGES = ("mailbox_read", "parse", "validate", "load", "measures", "score", "notices")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Timer:
+    """Wall and CPU time, counts and the memory high-water mark of each step."""
+
+    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def run(self, name: str, work: Callable[[], Any]) -> Any:
+        wall, cpu = time.perf_counter(), cpu_s()
+        result = work()
+        self.steps[name] = {
+            "wall_s": round(time.perf_counter() - wall, 4),
+            "cpu_s": round(cpu_s() - cpu, 4),
+            "peak_rss_mb": round(peak_rss_mb(), 1),
+        }
+        # A parent that stops a run over its time budget still learns the finished steps.
+        progress = {"progress": name, **self.steps[name]}
+        sys.stderr.write(json.dumps(progress) + "\n")
+        sys.stderr.flush()
+        return result
+
+    def count(self, name: str, rows: int, files: int) -> None:
+        """Throughput of a step over the rows and files it handled."""
+        step = self.steps[name]
+        wall = max(step["wall_s"], 1e-9)
+        step |= {
+            "rows": rows,
+            "files": files,
+            "rows_per_s": round(rows / wall, 1),
+            "files_per_s": round(files / wall, 1),
+        }
+
+
+def quarter_of(period: str) -> str:
+    """The scoring period a report month closes or falls in: 2023-09 -> 2023Q3, 2023-12 -> 2023."""
+    year, month = (int(p) for p in period.split("-"))
+    return f"{year}" if month > 9 else f"{year}Q{(month + 2) // 3}"
+
+
+def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
+    """Every stage once on a fresh warehouse in `home`; the figures as a dict."""
+    timer = Timer()
+    imports: dict[str, float] = {"interpreter_to_main_s": round(time.perf_counter() - STARTED, 4)}
+    t = time.perf_counter()
+    from bixue.config import Settings
+    from bixue.forms.submissions import read_submissions
+    from bixue.mail import intake
+    from bixue.mail.outbox import OutgoingMail, open_mailer
+    from bixue.mail.source import open_source
+    from bixue.render.notice import compose_receipts
+    from bixue.rules.check import validate_submissions
+    from bixue.scoring.model import parse_period
+    from bixue.scoring.service import score
+    from bixue.warehouse import load
+    from bixue.warehouse.db import connect
+    from bixue.warehouse.dimensions import sync_dimensions
+    from bixue.warehouse.measures import measures
+
+    imports["pipeline_s"] = round(time.perf_counter() - t, 4)
+    t = time.perf_counter()
+    import great_expectations  # noqa: F401  (validation imports it lazily; timed apart here)
+
+    imports["great_expectations_s"] = round(time.perf_counter() - t, 4)
+    settings = Settings(home=home, config_dir=config_dir)
+    settings.validate()
+    engine = timer.run("warehouse_open", lambda: connect(settings.warehouse_url))
+    timer.run("dimensions", lambda: sync_dimensions(engine, settings))
+
+    def read_mailbox() -> tuple[Any, list[Any]]:
+        source = open_source(settings)
+        skip = load.skippable_messages(engine, period)
+        raws = [
+            r
+            for r in intake.fetch_messages(source)
+            if hashlib.sha256(r.raw).hexdigest() not in skip
+        ]
+        return source, intake.land_messages(settings.landing_path, raws)
+
+    source, messages = timer.run("mailbox_read", read_mailbox)
+    attachments = sum(len(m.attachments) for m in messages)
+    submissions = timer.run("parse", lambda: read_submissions(settings, messages))
+    rows = sum(len(sh.frame) for s in submissions for sh in s.sheets)
+    timer.count("mailbox_read", rows, len(messages))
+    timer.count("parse", rows, len(submissions))
+    submissions = timer.run("validate", lambda: validate_submissions(submissions))
+    timer.count("validate", rows, len(submissions))
+    loaded = timer.run(
+        "load", lambda: load.load_run(engine, period, messages, submissions, datetime.now(UTC))
+    )
+    timer.count("load", loaded, len(submissions))
+    scoring = parse_period(quarter_of(period))
+    found = timer.run("measures", lambda: measures(engine, settings, str(scoring)))
+    timer.count("measures", len(found), len(settings.units))
+    scored = timer.run(
+        "score",
+        lambda: score(engine, settings, scoring, lambda *_: found, source_name="bench"),
+    )
+    timer.count("score", len(scored.scores.lines), len(settings.units))
+
+    def notify() -> int:
+        sent_keys = load.sent_notice_keys(engine)
+        mailer = open_mailer(settings)
+        sent = []
+        for notice in compose_receipts(settings, period, messages, submissions):
+            if notice.key in sent_keys:
+                continue
+            mail = OutgoingMail(
+                key=notice.key, to=notice.to, subject=notice.subject, body=notice.body
+            )
+            ref = mailer.send(mail)
+            sent.append(
+                {
+                    "key": notice.key,
+                    "unit": notice.unit,
+                    "period": notice.period,
+                    "kind": "receipt",
+                    "recipients": ",".join(notice.to),
+                    "subject": notice.subject,
+                    "ref": ref,
+                    "sent_at": datetime.now(UTC).isoformat(),
+                }
+            )
+        load.record_notices(engine, sent)
+        for msg in messages:
+            if msg.state and msg.state != "deferred":
+                source.mark_processed(msg.source_key)
+        return len(sent)
+
+    notices = timer.run("notices", notify)
+    timer.count("notices", notices, notices)
+    stages = {name: timer.steps[name] for name in STAGES}
+    statuses = [s.status for s in submissions]
+    return {
+        "imports": imports,
+        "setup": {k: v for k, v in timer.steps.items() if k not in STAGES},
+        "stages": stages,
+        "data_s": round(sum(s["wall_s"] for s in stages.values()), 4),
+        "data_cpu_s": round(sum(s["cpu_s"] for s in stages.values()), 4),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "counts": {
+            "messages": len(messages),
+            "attachments": attachments,
+            "submissions": len(submissions),
+            "accepted": statuses.count("accepted"),
+            "rejected": statuses.count("rejected"),
+            "rows_parsed": rows,
+            "rows_loaded": loaded,
+            "notices": notices,
+            "scored_period": str(scoring),
+        },
+    }
+
+
+def hot_spots(stats: Any, limit: int) -> list[dict[str, Any]]:
+    """The functions with the most own time, with their share of the profiled total."""
+    raw = stats.stats  # {(file, line, func): (cc, nc, tottime, cumtime, callers)}
+    total = sum(v[2] for v in raw.values()) or 1.0
+    top = sorted(raw.items(), key=lambda kv: kv[1][2], reverse=True)[:limit]
+    return [
+        {
+            "function": f"{Path(k[0]).name}:{k[1]}({k[2]})",
+            "calls": v[1],
+            "own_s": round(v[2], 3),
+            "cumulative_s": round(v[3], 3),
+            "share": round(v[2] / total, 3),
+        }
+        for k, v in top
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.stages")
+    parser.add_argument("home", type=Path)
+    parser.add_argument("config_dir", type=Path)
+    parser.add_argument("period")
+    parser.add_argument("--profile", type=int, default=0, help="also list the N hottest functions")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("BIXUE_CONFIG_DIR", str(args.config_dir))
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(run, args.home, args.config_dir, args.period)
+        result["hot_spots"] = hot_spots(pstats.Stats(profiler), args.profile)
+    else:
+        result = run(args.home, args.config_dir, args.period)
+    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
