@@ -1,0 +1,87 @@
+"""The benchmark's generator and report at a tiny scale (figures are the benchmark's job)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from bench.generate import SCALES, generate_month, patch_unit, scaled_unit
+from bench.run import run_bench
+from bixue.bench_cli import register
+from bixue.config import Settings
+from bixue.forms.parse import parse_workbook
+from bixue.forms.templates import render_workbook
+from bixue.mail.message import parse_message
+
+STAGES = ("mailbox_read", "parse", "validate", "load", "measures", "score", "notices")
+
+
+def test_tiny_month_has_the_promised_shape(tmp_path: Path) -> None:
+    month = generate_month(SCALES["tiny"], tmp_path / "tiny")
+    settings = Settings(home=month.home, config_dir=month.config_dir)
+    settings.validate()
+    names = [u.name for u in settings.units]
+    assert len(names) == len(set(names)) == 40
+    assert "楚雄市" in names and "昆明市_楚雄市" in names
+    files = sorted((month.home / "mailbox" / "new").iterdir())
+    assert len(files) == month.messages
+    # 11 counties (附件3 + ledger), 9 groups (附件3 + 附件5), 附件4 only for 楚雄州's two units.
+    assert month.by_workbook == {
+        "a3": 40,
+        "a4": 2,
+        "a5": 18,
+        "ledger": 22,
+        "stats_fdi": 1,
+        "stats_funds": 1,
+    }
+    assert month.workbooks == sum(month.by_workbook.values())
+    parsed = parse_message(files[-1].read_bytes())
+    books = [parse_workbook(a.content) for a in parsed.attachments]
+    assert books and all(b.workbook and not b.problems for b in books)
+    sender = next(u for u in settings.units if parsed.sender in u.senders)
+    for book in books:
+        assert book.unit_text == sender.name
+        if book.workbook in ("a3", "a5", "ledger"):
+            assert sum(len(s.frame) for s in book.sheets) == SCALES["tiny"].rows
+
+
+def test_patched_workbook_names_the_unit_in_the_real_layout() -> None:
+    data = render_workbook("a3", year=2023, month=9, unit="BXUNITPLACEHOLDER", rows={"a3": []})
+    unit = scaled_unit(Settings(home=Path(".")).unit("禄丰市"), 3)
+    book = parse_workbook(patch_unit(data, unit.name))
+    assert (book.workbook, book.unit_text, book.period) == ("a3", "玉溪市_禄丰市", (2023, 9))
+
+
+def test_command_options() -> None:
+    parser = argparse.ArgumentParser()
+    home = argparse.ArgumentParser(add_help=False)
+    home.add_argument("--home")
+    register(parser.add_subparsers(dest="command"), [home])
+    args = parser.parse_args(["bench", "--scale", "national", "--format", "json"])
+    assert (args.scale, args.format, args.no_flow) == ("national", "json", False)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bench", "--scale", "planet"])
+
+
+def test_tiny_report_has_every_field(tmp_path: Path) -> None:
+    report = run_bench(["tiny"], tmp_path / "bench", flow=False)
+    [scale] = report["scales"]
+    for key in ("scale", "total_s", "floor_s", "baseline_s", "data_s", "peak_rss_mb", "stages"):
+        assert key in scale
+    assert scale["scale"] == "tiny"
+    assert tuple(scale["stages"]) == STAGES
+    for figures in scale["stages"].values():
+        assert figures["wall_s"] >= 0 and figures["peak_rss_mb"] > 0
+        assert figures["rows_per_s"] >= 0 and figures["files_per_s"] >= 0
+    counts = scale["counts"]
+    assert counts["submissions"] == scale["shape"]["workbooks"] == counts["accepted"]
+    assert counts["rows_loaded"] == counts["rows_parsed"] == scale["shape"]["rows"]
+    assert scale["baseline"]["rows"] == scale["shape"]["rows"]
+    assert scale["baseline_s"] == pytest.approx(
+        scale["baseline"]["read_s"] + scale["baseline"]["insert_s"], abs=1e-3
+    )
+    assert 0 < scale["data_s"] and 0 < scale["peak_rss_mb"]
+    assert report["scoring"]["periods"] == 4
+    assert report["machine"]["nproc"] >= 1
