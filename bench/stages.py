@@ -12,14 +12,12 @@ import time
 STARTED = time.perf_counter()
 
 import argparse  # noqa: E402
-import hashlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -50,11 +48,32 @@ class Timer:
             "cpu_s": round(cpu_s() - cpu, 4),
             "peak_rss_mb": round(peak_rss_mb(), 1),
         }
-        # A parent that stops a run over its time budget still learns the finished steps.
-        progress = {"progress": name, **self.steps[name]}
-        sys.stderr.write(json.dumps(progress) + "\n")
-        sys.stderr.flush()
+        self._report(name)
         return result
+
+    def _report(self, name: str) -> None:
+        """A parent that stops a run over its time budget still learns the finished steps."""
+        sys.stderr.write(json.dumps({"progress": name, **self.steps[name]}) + "\n")
+        sys.stderr.flush()
+
+    def add(self, name: str, work: Callable[[], Any]) -> Any:
+        """Like run, but adding to the step's figures when it is timed more than once."""
+        before = self.steps.pop(name, None)
+        result = self.run(name, work)
+        if before:
+            step = self.steps[name]
+            step["wall_s"] = round(step["wall_s"] + before["wall_s"], 4)
+            step["cpu_s"] = round(step["cpu_s"] + before["cpu_s"], 4)
+            self._report(name)
+        return result
+
+    def remainder(self, name: str, whole: str, parts: tuple[str, ...]) -> None:
+        """A step timed as what `whole` took beyond its `parts`."""
+        total = self.steps[whole]
+        self.steps[name] = {
+            key: round(total[key] - sum(self.steps.get(p, {}).get(key, 0.0) for p in parts), 4)
+            for key in ("wall_s", "cpu_s")
+        } | {"peak_rss_mb": total["peak_rss_mb"]}
 
     def count(self, name: str, rows: int, files: int) -> None:
         """Throughput of a step over the rows and files it handled."""
@@ -74,21 +93,47 @@ def quarter_of(period: str) -> str:
     return f"{year}" if month > 9 else f"{year}Q{(month + 2) // 3}"
 
 
+# The functions run_month calls, by the stage they belong to. They are wrapped where they are
+# looked up (module attributes), so run_month itself runs unchanged; whatever it does after
+# the load (receipts, the office's status mail, the outbox, marking mail read) is "notices".
+WRAPPED = (
+    ("bixue.warehouse.load", "skippable_messages", "mailbox_read"),
+    ("bixue.mail.intake", "fetch_messages", "mailbox_read"),
+    ("bixue.mail.intake", "land_messages", "mailbox_read"),
+    ("bixue.pipeline", "read_submissions", "parse"),
+    ("bixue.pipeline", "validate_submissions", "validate"),
+    ("bixue.rules.history", "history_for", "validate"),
+    ("bixue.rules.history", "check_history", "validate"),
+    ("bixue.pipeline", "apply_severities", "validate"),
+    ("bixue.warehouse.load", "load_run", "load"),
+)
+
+
+def wrap_stages(timer: Timer) -> None:
+    """Time every call of the wrapped functions into its stage (absent ones are skipped)."""
+    import importlib
+
+    for module_name, attribute, stage in WRAPPED:
+        module = importlib.import_module(module_name)
+        original = getattr(module, attribute, None)
+        if original is None:
+            continue
+
+        def timed(*args: Any, _f: Any = original, _s: str = stage, **kwargs: Any) -> Any:
+            return timer.add(_s, lambda: _f(*args, **kwargs))
+
+        setattr(module, attribute, timed)
+
+
 def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
-    """Every stage once on a fresh warehouse in `home`; the figures as a dict."""
+    """bixue.pipeline.run_month once on a fresh warehouse in `home`, then measures and score."""
     timer = Timer()
     imports: dict[str, float] = {"interpreter_to_main_s": round(time.perf_counter() - STARTED, 4)}
     t = time.perf_counter()
+    from bixue import pipeline
     from bixue.config import Settings
-    from bixue.forms.submissions import read_submissions
-    from bixue.mail import intake
-    from bixue.mail.outbox import OutgoingMail, open_mailer
-    from bixue.mail.source import open_source
-    from bixue.render.notice import compose_receipts
-    from bixue.rules.check import validate_submissions
     from bixue.scoring.model import parse_period
     from bixue.scoring.service import score
-    from bixue.warehouse import load
     from bixue.warehouse.db import connect
     from bixue.warehouse.dimensions import sync_dimensions
     from bixue.warehouse.measures import measures
@@ -102,29 +147,17 @@ def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
     settings.validate()
     engine = timer.run("warehouse_open", lambda: connect(settings.warehouse_url))
     timer.run("dimensions", lambda: sync_dimensions(engine, settings))
-
-    def read_mailbox() -> tuple[Any, list[Any]]:
-        source = open_source(settings)
-        skip = load.skippable_messages(engine, period)
-        raws = [
-            r
-            for r in intake.fetch_messages(source)
-            if hashlib.sha256(r.raw).hexdigest() not in skip
-        ]
-        return source, intake.land_messages(settings.landing_path, raws)
-
-    source, messages = timer.run("mailbox_read", read_mailbox)
-    attachments = sum(len(m.attachments) for m in messages)
-    submissions = timer.run("parse", lambda: read_submissions(settings, messages))
+    wrap_stages(timer)
+    report = timer.run("run_month", lambda: pipeline.run_month(settings, engine, period))
+    timer.remainder("notices", "run_month", ("mailbox_read", "parse", "validate", "load"))
+    messages, submissions = report.messages, report.submissions
     rows = sum(len(sh.frame) for s in submissions for sh in s.sheets)
     timer.count("mailbox_read", rows, len(messages))
     timer.count("parse", rows, len(submissions))
-    submissions = timer.run("validate", lambda: validate_submissions(submissions))
     timer.count("validate", rows, len(submissions))
-    loaded = timer.run(
-        "load", lambda: load.load_run(engine, period, messages, submissions, datetime.now(UTC))
-    )
-    timer.count("load", loaded, len(submissions))
+    timer.count("load", report.rows_loaded, len(submissions))
+    notices = _notices_sent(engine)
+    timer.count("notices", notices, notices)
     scoring = parse_period(quarter_of(period))
     found = timer.run("measures", lambda: measures(engine, settings, str(scoring)))
     timer.count("measures", len(found), len(settings.units))
@@ -133,38 +166,6 @@ def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
         lambda: score(engine, settings, scoring, lambda *_: found, source_name="bench"),
     )
     timer.count("score", len(scored.scores.lines), len(settings.units))
-
-    def notify() -> int:
-        sent_keys = load.sent_notice_keys(engine)
-        mailer = open_mailer(settings)
-        sent = []
-        for notice in compose_receipts(settings, period, messages, submissions):
-            if notice.key in sent_keys:
-                continue
-            mail = OutgoingMail(
-                key=notice.key, to=notice.to, subject=notice.subject, body=notice.body
-            )
-            ref = mailer.send(mail)
-            sent.append(
-                {
-                    "key": notice.key,
-                    "unit": notice.unit,
-                    "period": notice.period,
-                    "kind": "receipt",
-                    "recipients": ",".join(notice.to),
-                    "subject": notice.subject,
-                    "ref": ref,
-                    "sent_at": datetime.now(UTC).isoformat(),
-                }
-            )
-        load.record_notices(engine, sent)
-        for msg in messages:
-            if msg.state and msg.state != "deferred":
-                source.mark_processed(msg.source_key)
-        return len(sent)
-
-    notices = timer.run("notices", notify)
-    timer.count("notices", notices, notices)
     stages = {name: timer.steps[name] for name in STAGES}
     statuses = [s.status for s in submissions]
     return {
@@ -176,16 +177,24 @@ def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "counts": {
             "messages": len(messages),
-            "attachments": attachments,
+            "attachments": sum(len(m.attachments) for m in messages),
             "submissions": len(submissions),
             "accepted": statuses.count("accepted"),
             "rejected": statuses.count("rejected"),
             "rows_parsed": rows,
-            "rows_loaded": loaded,
+            "rows_loaded": report.rows_loaded,
             "notices": notices,
             "scored_period": str(scoring),
         },
     }
+
+
+def _notices_sent(engine: Any) -> int:
+    """Notices the run recorded (receipts and the office's status mail)."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return int(conn.execute(text("select count(*) from notice")).scalar_one())
 
 
 def hot_spots(stats: Any, limit: int) -> list[dict[str, Any]]:
