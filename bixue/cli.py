@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bixue.config import ConfigError, Settings, load_settings
+from bixue.warehouse.db import WarehouseMissingError
 
 
 class UsageError(Exception):
@@ -105,7 +106,7 @@ def _progress(text: str) -> None:
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """Run the monthly flow for one period."""
-    from bixue.forms.submissions import parse_period
+    from bixue.periods import parse_period
 
     try:
         parse_period(args.period)
@@ -175,15 +176,15 @@ STATE_ZH = {"accepted": "已受理", "rejected": "未通过", "late": "迟报", 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     """Every unit's standing for a report month, as the office follows up on it."""
     from bixue.forms.spec import WORKBOOK_NAMES
-    from bixue.forms.submissions import parse_period
-    from bixue.warehouse.db import connect
+    from bixue.periods import parse_period
+    from bixue.warehouse.db import connect_readonly
     from bixue.warehouse.status import month_status
 
     try:
         parse_period(args.period)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    status = month_status(connect(settings.warehouse_url), settings, args.period)
+    status = month_status(connect_readonly(settings.warehouse_url), settings, args.period)
     if args.format == "json":
         print(json.dumps(status, ensure_ascii=False, indent=2))
         return 0
@@ -283,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.home)
         return int(args.func(settings, args))
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, WarehouseMissingError) as exc:
         print(f"bixue: {exc}", file=sys.stderr)
         return 2
 

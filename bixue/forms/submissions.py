@@ -12,6 +12,7 @@ from bixue.forms.derive import derive
 from bixue.forms.parse import norm, parse_workbook
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
 from bixue.model import LandedAttachment, LandedMessage, Submission
+from bixue.periods import parse_period, period_key
 from bixue.rules.problem import Problem
 
 SPREADSHEET_KINDS = {"xlsx", "xls"}
@@ -34,21 +35,6 @@ def is_form(att: LandedAttachment) -> bool:
     if att.kind == "unknown":
         return SPREADSHEET_NAME.search(att.filename) is not None
     return att.kind in SPREADSHEET_KINDS or att.kind in REFUSED_KINDS
-
-
-def period_key(year: int, month: int) -> str:
-    return f"{year:04d}-{month:02d}"
-
-
-def parse_period(period: str) -> tuple[int, int]:
-    """YYYY-MM as (year, month); anything else is refused with a clear message."""
-    try:
-        year, month = (int(part) for part in period.split("-"))
-    except ValueError as exc:
-        raise ValueError(f"period must look like 2023-05, not {period!r}") from exc
-    if not 1 <= month <= 12 or len(period) != 7:
-        raise ValueError(f"period must look like 2023-05, not {period!r}")
-    return year, month
 
 
 def deadline(settings: Settings, period: str) -> datetime:

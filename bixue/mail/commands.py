@@ -24,16 +24,16 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
 def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
     """Every message of the period with its one recorded state, reasons and attachments."""
     from bixue.cli import _table
-    from bixue.forms.submissions import parse_period
     from bixue.mail.inbox import inbox, inbox_table_rows
-    from bixue.warehouse.db import connect
+    from bixue.periods import parse_period
+    from bixue.warehouse.db import connect_readonly
 
     try:
         parse_period(args.period)
     except ValueError as exc:
         print(f"bixue: {exc}", file=sys.stderr)
         return 2
-    rows = inbox(connect(settings.warehouse_url), settings, args.period)
+    rows = inbox(connect_readonly(settings.warehouse_url), settings, args.period)
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0

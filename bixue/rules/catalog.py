@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
-from bixue.rules.history import RULES as HISTORY_RULES
-from bixue.rules.validate import EXPECTATIONS_DIR
+# Kept light (no pandas, SQLAlchemy or GX): configuration is checked against it on every command.
+EXPECTATIONS_DIR = Path(
+    os.environ.get("BIXUE_EXPECTATIONS_DIR", Path(__file__).resolve().parents[2] / "expectations")
+)
+HISTORY_RULES = (
+    "a3.evidence_missing",
+    "a3.stage_backwards",
+    "a3.project_disappeared",
+    "a4.funds_exceed_statistics",
+)
 
 STRUCTURE_RULES = (
     "header_not_found",

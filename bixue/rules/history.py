@@ -12,16 +12,12 @@ from sqlalchemy import Engine
 from bixue.forms.parse import ParsedSheet, norm
 from bixue.forms.spec import A3, A4, STAGES
 from bixue.model import LandedMessage, Submission
+from bixue.rules.catalog import HISTORY_RULES
 from bixue.rules.problem import Problem, Severity
 from bixue.warehouse.db import sql
 
 EVIDENCE_KINDS = {"pdf", "doc", "docx", "ppt", "pptx", "image"}
-RULES = (
-    "a3.evidence_missing",
-    "a3.stage_backwards",
-    "a3.project_disappeared",
-    "a4.funds_exceed_statistics",
-)
+RULES = HISTORY_RULES
 EVIDENCE = {
     "在谈": "首次填报为“在谈”的项目，需同时提交州外合作方投资建议书或意向书（文本或PPT）。",
     "已签约": "首次填报为“已签约”的项目，需同时提交合作项目正式协议。",

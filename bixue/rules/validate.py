@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,13 +12,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from bixue.forms.spec import FORMS
+from bixue.rules.catalog import EXPECTATIONS_DIR
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite
 
-EXPECTATIONS_DIR = Path(
-    os.environ.get("BIXUE_EXPECTATIONS_DIR", Path(__file__).resolve().parents[2] / "expectations")
-)
 INDEX_COLUMNS = ["submission_id", "excel_row"]
 
 

@@ -6,7 +6,7 @@ import os
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, TextClause, create_engine, event, text
+from sqlalchemy import Engine, TextClause, create_engine, event, inspect, text
 
 SQL_DIR = Path(os.environ.get("BIXUE_SQL_DIR", Path(__file__).resolve().parents[2] / "sql"))
 
@@ -25,14 +25,33 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def connect(url: str) -> Engine:
+class WarehouseMissingError(Exception):
+    """A read-only command found no warehouse; the message says how to create one."""
+
+
+def connect(url: str, migrate: bool = True) -> Engine:
     """An engine for the warehouse (SQLite file or PostgreSQL), migrated to the newest schema."""
-    from bixue.warehouse.migrate import upgrade
 
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    upgrade(engine)
+    if migrate:
+        from bixue.warehouse.migrate import upgrade
+
+        upgrade(engine)
+    return engine
+
+
+def connect_readonly(url: str) -> Engine:
+    """An engine for commands that only read: no migration check (it costs ~2 s to import)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        raise WarehouseMissingError(
+            f"数据仓库不存在：{url}。请先运行 bixue ingest 或 bixue db upgrade。"
+        )
+    engine = connect(url, migrate=False)
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            raise WarehouseMissingError(f"数据仓库尚未初始化：{url}。请先运行 bixue db upgrade。")
     return engine

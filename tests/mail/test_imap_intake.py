@@ -435,6 +435,7 @@ def test_our_servers_authentication_results_decide_and_others_are_ignored(
 def test_inbox_command_imports_neither_prefect_nor_great_expectations(
     tmp_path: Path,
 ) -> None:
+    connect(f"sqlite:///{tmp_path / 'warehouse.sqlite'}").dispose()  # an installation, no mail yet
     code = (
         "import sys; from bixue.cli import main; "
         f"rc = main(['inbox', '--home', {str(tmp_path)!r}, '--period', '2023-05']); "
