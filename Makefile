@@ -6,7 +6,7 @@ UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install services demo test test-fast lint format typecheck lock clean
+.PHONY: help install services demo test test-fast bench lint format typecheck lock clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -14,8 +14,8 @@ help: ## List the targets.
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
-	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes -r requirements.lock
+	$(UV) pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -e .
 	@touch $@
 
 install: $(STAMP) ## Create .venv from the lock file (pinned, hashed).
@@ -28,6 +28,9 @@ test: $(STAMP) ## The whole test suite (real SQLite, PostgreSQL, SMTP, Prefect s
 
 test-fast: $(STAMP) ## Only the tests that need no Prefect server.
 	$(BIN)/python -m pytest -m "not prefect"
+
+bench: $(STAMP) ## Realistic, province and national months through the real pipeline; updates BENCHMARKS.md.
+	$(BIN)/bixue bench --scale all --markdown BENCHMARKS.md
 
 services: ## Install the Debian packages the tests talk to (Dovecot, LibreOffice); needs root.
 	bash .ci/install-services

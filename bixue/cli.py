@@ -273,10 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules() -> list[Callable[..., None]]:
     """Subcommands that live with their stage: each module has register(subparsers, parents)."""
+    from bixue import bench_cli
     from bixue.mail import commands as mail_commands
     from bixue.scoring import commands as scoring_commands
 
-    return [mail_commands.register, scoring_commands.register]
+    return [mail_commands.register, scoring_commands.register, bench_cli.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

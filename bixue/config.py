@@ -237,6 +237,17 @@ class Settings:
         return dict(table)
 
     def targets(self, year: int) -> TargetsFile:
+        """A year's targets, read and checked once per Settings."""
+        cached = self._targets.get(year)
+        if cached is None:
+            cached = self._targets[year] = self._load_targets(year)
+        return cached
+
+    @cached_property
+    def _targets(self) -> dict[int, TargetsFile]:
+        return {}
+
+    def _load_targets(self, year: int) -> TargetsFile:
         path = self.config_dir / "targets" / f"{year}.yaml"
         targets = _validated(TargetsFile, path)
         names = {u.name for u in self.units}

@@ -332,8 +332,15 @@ def _is_note(cells: list[Any]) -> bool:
     return first.startswith(NOTE_PREFIXES)
 
 
+@cache
+def _hints(spec: FormSpec) -> frozenset[str]:
+    return frozenset(norm(c.hint) for c in spec.columns if c.hint)
+
+
 def _is_hint_row(cells: list[Any], spec: FormSpec, columns: dict[str, int]) -> bool:
-    hints = {norm(c.hint) for c in spec.columns if c.hint}
+    hints = _hints(spec)
+    if not hints:
+        return False
     texts = [norm(cells[i]) for i in columns.values() if i < len(cells) and not _is_blank(cells[i])]
     return bool(texts) and all(t in hints for t in texts)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
+from functools import cache, lru_cache
 from pathlib import Path
 
 from bixue.config import Settings
@@ -56,16 +57,22 @@ def unit_from_text(settings: Settings, text: str | None) -> str | None:
     """The registered unit a 填报单位 line names (exact name, alias, or containing the name)."""
     if not text:
         return None
-    wanted = norm(text)
-    best: tuple[int, str] | None = None
-    for unit in settings.units:
-        for name in (unit.name, *unit.aliases):
-            key = norm(name)
-            if key == wanted:
-                return unit.name
-            if key and key in wanted and (best is None or len(key) > best[0]):
-                best = (len(key), unit.name)
-    return best[1] if best else None
+    return _unit_from_norm(_unit_names(settings), norm(text))
+
+
+@cache
+def _unit_names(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """(normalised name or alias, unit), longest first, built once per configuration."""
+    pairs = {(norm(n), u.name) for u in settings.units for n in (u.name, *u.aliases) if norm(n)}
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[0])))
+
+
+@lru_cache(maxsize=4096)
+def _unit_from_norm(names: tuple[tuple[str, str], ...], wanted: str) -> str | None:
+    for key, unit in names:
+        if key == wanted:
+            return unit
+    return next((unit for key, unit in names if key in wanted), None)
 
 
 def sender_identity(settings: Settings, sender: str | None) -> tuple[str, str] | None:

@@ -310,7 +310,9 @@ def score_period(
         members = [u for u, c in units if c == leaf.category]
         lines += score_leaf(leaf, rules.version, members, by_leaf.get(leaf.key, {}), configured)
     with localcontext(CONTEXT):
-        sums = {u: sum((ln.points for ln in lines if ln.unit == u), ZERO) for u, _ in units}
+        sums = {u: ZERO for u, _ in units}
+        for ln in lines:  # one pass: linear in lines, not units x lines
+            sums[ln.unit] += ln.points
     totals = _totals(units, TOTAL, sums)
     extra: object = None
     if period.kind == "annual":

@@ -82,6 +82,6 @@ def test_tiny_report_has_every_field(tmp_path: Path) -> None:
     assert scale["baseline_s"] == pytest.approx(
         scale["baseline"]["read_s"] + scale["baseline"]["insert_s"], abs=1e-3
     )
-    assert 0 < scale["data_s"] and 0 < scale["peak_rss_mb"]
+    assert scale["data_s"] > 0 and scale["peak_rss_mb"] > 0
     assert report["scoring"]["periods"] == 4
     assert report["machine"]["nproc"] >= 1
