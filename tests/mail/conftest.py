@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -18,7 +19,7 @@ from dovecot_server import Dovecot
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 USER = "office"
-PASSWORD = "test-only-password"
+PASSWORD = secrets.token_urlsafe(16)  # a fresh one per run for the throwaway Dovecot
 
 
 def need(condition: bool, reason: str) -> None:

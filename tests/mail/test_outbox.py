@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import secrets
 import smtplib
 import socket
 from collections.abc import Iterator
@@ -163,7 +164,8 @@ def test_open_mailer_defaults_to_the_outbox_under_home(
 # ---------------------------------------------------------------------------------------------
 # SMTP against a real aiosmtpd server on loopback
 
-USER, PASSWORD = "bixue@163.com", "test-only-s3cret"  # smtplib AUTH is ASCII-only
+# A fresh password per run for the throwaway server (smtplib AUTH is ASCII-only).
+USER, PASSWORD = "bixue@163.com", secrets.token_urlsafe(16)
 
 
 @dataclass
