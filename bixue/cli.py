@@ -164,8 +164,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         from bixue.scoring.commands import demo_year
 
         demo_year(engine, settings, args.year)
-    outbox = sorted(settings.outbox_path.glob("*.eml"))
-    print(f"\n回执邮件 {len(outbox)} 封：{settings.outbox_path}")
+    receipts = len(list(settings.outbox_path.glob("receipt-*.eml")))
+    status = len(list(settings.outbox_path.glob("status-*.eml")))
+    print(f"\n回执邮件 {receipts} 封、报送情况邮件 {status} 封：{settings.outbox_path}")
     print(f"数据仓库：{settings.warehouse_url}")
     return 0
 
