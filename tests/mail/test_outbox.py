@@ -165,7 +165,8 @@ def test_open_mailer_defaults_to_the_outbox_under_home(
 # SMTP against a real aiosmtpd server on loopback
 
 # A fresh password per run for the throwaway server (smtplib AUTH is ASCII-only).
-USER, PASSWORD = "bixue@163.com", secrets.token_urlsafe(16)
+USER = "bixue@163.com"
+PASSWORD = secrets.token_urlsafe(16)
 
 
 @dataclass
