@@ -48,7 +48,7 @@ def prior_reports(engine: Engine, year: int, period: str) -> list[PriorReport]:
 def county_funds(engine: Engine, period: str) -> dict[str, Decimal]:
     """Each county's 州外 funds in the period's statistics, if they have arrived."""
     with engine.connect() as conn:
-        rows = conn.execute(sql("history_county_funds"), {"period": period}).mappings()
+        rows = conn.execute(sql("measure_county_funds"), {"period": period}).mappings()
         return {r["county"]: Decimal(str(r["out_pref"])) for r in rows if r["out_pref"] is not None}
 
 
