@@ -15,6 +15,7 @@ from bixue.model import LandedMessage, Submission
 from bixue.rules.catalog import HISTORY_RULES
 from bixue.rules.problem import Problem, Severity
 from bixue.warehouse.db import sql
+from bixue.warehouse.measures import exact
 
 EVIDENCE_KINDS = {"pdf", "doc", "docx", "ppt", "pptx", "image"}
 RULES = HISTORY_RULES
@@ -49,7 +50,8 @@ def county_funds(engine: Engine, period: str) -> dict[str, Decimal]:
     """Each county's 州外 funds in the period's statistics, if they have arrived."""
     with engine.connect() as conn:
         rows = conn.execute(sql("measure_county_funds"), {"period": period}).mappings()
-        return {r["county"]: Decimal(str(r["out_pref"])) for r in rows if r["out_pref"] is not None}
+        funds = {r["county"]: exact(r["out_pref"]) for r in rows}
+    return {county: value for county, value in funds.items() if value is not None}
 
 
 def _problem(
