@@ -17,18 +17,10 @@ from pathlib import Path
 import pytest
 from dovecot_server import Dovecot
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+from tests.conftest import need
+
 USER = "office"
 PASSWORD = secrets.token_urlsafe(16)  # a fresh one per run for the throwaway Dovecot
-
-
-def need(condition: bool, reason: str) -> None:
-    """As tests/conftest.py's need(): skip when the service is absent, fail under CI=true."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"required in CI: {reason}")
-    pytest.skip(reason)
 
 
 def _free_port() -> int:
