@@ -32,6 +32,7 @@ from bixue.rules.check import to_problem
 from bixue.rules.problem import Problem
 from bixue.rules.validate import CellFailure
 from tests.conftest import need
+from tests.factories import landed_message
 
 SH = ZoneInfo("Asia/Shanghai")
 # Made once with LibreOffice (`soffice --headless --convert-to xls`) from the a3 workbook that
@@ -199,21 +200,7 @@ def test_an_unreadable_file_gets_no_annotated_copy() -> None:
 
 
 def _message() -> LandedMessage:
-    return LandedMessage(
-        source_key="1",
-        raw_sha256="m1",
-        raw_path="",
-        message_id=None,
-        sender="lfs@zs.chuxiong.example",
-        sender_problem=None,
-        display_from="",
-        subject="",
-        sent_at=None,
-        received_at=None,
-        auto_reply=False,
-        attachments=[],
-        state="rejected",
-    )
+    return landed_message(source_key="1", raw_sha256="m1", state="rejected")
 
 
 def _submission(

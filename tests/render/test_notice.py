@@ -12,6 +12,7 @@ from bixue.forms.parse import ParsedSheet
 from bixue.model import LandedAttachment, LandedMessage, Submission
 from bixue.render.notice import compose_receipts
 from bixue.rules.problem import Problem
+from tests.factories import landed_message, submission
 
 SH = ZoneInfo("Asia/Shanghai")
 BAD = Problem(
@@ -26,33 +27,15 @@ BAD = Problem(
 
 
 def _msg(n: int) -> LandedMessage:
-    return LandedMessage(
-        source_key=str(n),
-        raw_sha256=f"m{n}",
-        raw_path="",
-        message_id=None,
-        sender="lfs@zs.chuxiong.example",
-        sender_problem=None,
-        display_from="",
-        subject="",
-        sent_at=None,
-        received_at=None,
-        auto_reply=False,
-        attachments=[],
-        state="accepted",
-    )
+    return landed_message(source_key=str(n), raw_sha256=f"m{n}", state="accepted")
 
 
 def _sub(n: int, version: int, problems: list[Problem], late: bool = False) -> Submission:
     sheet = ParsedSheet("a3", "Sheet1", pd.DataFrame({"excel_row": [7, 8]}), {})
-    return Submission(
+    return submission(
         id=f"s{n}",
         message_sha256=f"m{n}",
         attachment=LandedAttachment(f"a{n}", "附件3（禄丰市）.xlsx", False, "xlsx", 1, ""),
-        unit="禄丰市",
-        sender="lfs@zs.chuxiong.example",
-        workbook="a3",
-        period="2023-05",
         received_at=datetime(2023, 5, 22, tzinfo=SH),
         late=late,
         sheets=[sheet],

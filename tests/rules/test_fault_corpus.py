@@ -16,9 +16,10 @@ from bixue.config import Settings
 from bixue.forms.spec import FORMS, WORKBOOKS
 from bixue.forms.submissions import read_submission
 from bixue.forms.templates import render_workbook, sheet_layout
-from bixue.model import LandedAttachment, LandedMessage, Submission
+from bixue.model import LandedAttachment, Submission
 from bixue.rules.check import apply_severities, validate_submissions
 from bixue.rules.problem import column_letter
+from tests.factories import landed_message
 
 SENDERS = {"a3": "禄丰市", "a4": "飞地经济招商组", "a5": "绿色硅光伏产业招商组", "ledger": "禄丰市"}
 PROVIDER = "州招商委办公室统计组"
@@ -279,20 +280,7 @@ def _submit(
     path = tmp_path / f"{hashlib.sha256(content).hexdigest()}.xlsx"
     path.write_bytes(content)
     att = LandedAttachment(path.stem, "报表.xlsx", False, "xlsx", len(content), str(path))
-    msg = LandedMessage(
-        source_key="k",
-        raw_sha256="m",
-        raw_path="",
-        message_id=None,
-        sender="x",
-        sender_problem=None,
-        display_from="",
-        subject="",
-        sent_at=None,
-        received_at=None,
-        auto_reply=False,
-        attachments=[att],
-    )
+    msg = landed_message(sender="x", attachments=[att])
     name = who or SENDERS.get(workbook, PROVIDER)
     role = "provider" if name == PROVIDER else "unit"
     sub = read_submission(settings, msg, att, name, role)

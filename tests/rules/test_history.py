@@ -12,27 +12,17 @@ import pytest
 
 from bixue.config import CONFIG_DIR, ConfigError, Settings
 from bixue.forms.parse import ParsedSheet
-from bixue.model import LandedAttachment, Submission
+from bixue.model import Submission
 from bixue.rules.check import apply_severities
 from bixue.rules.history import PriorReport, check_funds, check_projects
 from bixue.rules.problem import Problem
+from tests.factories import submission
 
 SEVERITIES = {"a3.evidence_missing": "warning", "a3.stage_backwards": "error"}
 
 
 def _sub(period: str = "2023-05") -> Submission:
-    att = LandedAttachment("a", "附件3.xlsx", False, "xlsx", 1, "")
-    return Submission(
-        id="s",
-        message_sha256="m",
-        attachment=att,
-        unit="禄丰市",
-        sender="x",
-        workbook="a3",
-        period=period,
-        received_at=None,
-        late=False,
-    )
+    return submission(sender="x", period=period)
 
 
 def _sheet(rows: list[tuple[str, str]]) -> ParsedSheet:

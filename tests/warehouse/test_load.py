@@ -15,6 +15,7 @@ from bixue.model import LandedAttachment, LandedMessage, Submission
 from bixue.rules.problem import Problem
 from bixue.warehouse.db import connect
 from bixue.warehouse.load import load_run, month_summary, skippable_messages
+from tests.factories import landed_message, submission
 
 NOW = datetime(2023, 5, 21, tzinfo=UTC)
 
@@ -30,18 +31,15 @@ def _message(n: int) -> LandedMessage:
     att = LandedAttachment(
         f"{n:064x}", f"附件3（{n}）.xlsx", False, "xlsx", 10, f"/landing/{n}.xlsx"
     )
-    return LandedMessage(
+    return landed_message(
         source_key=f"k{n}",
         raw_sha256=f"{n + 1000:064x}",
         raw_path=f"/landing/{n}.eml",
         message_id=f"<{n}@x>",
-        sender="lfs@zs.chuxiong.example",
-        sender_problem=None,
         display_from="禄丰市 <lfs@zs.chuxiong.example>",
         subject="报表",
         sent_at=NOW,
         received_at=NOW,
-        auto_reply=False,
         attachments=[att],
     )
 
@@ -61,16 +59,12 @@ def _submission(msg: LandedMessage, names: list[str], problems: list[Problem] = 
         for i, n in enumerate(names)
     ]
     sheet = ParsedSheet("a3", "Sheet1", pd.DataFrame.from_records(rows), {"project_name": 1})
-    return Submission(
+    return submission(
         id=f"s{msg.raw_sha256[-8:]}",
         message_sha256=msg.raw_sha256,
         attachment=msg.attachments[0],
-        unit="禄丰市",
         sender=msg.sender,
-        workbook="a3",
-        period="2023-05",
         received_at=NOW,
-        late=False,
         sheets=[sheet],
         problems=list(problems),
     )
