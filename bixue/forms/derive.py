@@ -82,26 +82,38 @@ def leader_rank(value: object) -> str:
     return "leader"
 
 
-def _qualifies(row: dict[str, Any]) -> int | None:
-    kind = _text(row["place_kind"])  # pandas 3 keeps a missing str as NaN, not None
+def qualifies(kind: str | None, rank: str, companies: int) -> int | None:
+    """1 when a 附件5 event counts for the measures, 0 when not, None while its place is unknown."""
     if kind is None:
         return None  # no place: unknown until the unit fills it in (a required-cell error)
     if kind == "走出去":
         return 1
     if kind == "请进来":
-        return int(row["leader_rank"] != "none" and row["company_count"] >= MIN_FIRMS)
+        return int(rank != "none" and companies >= MIN_FIRMS)
     return 0
+
+
+def _assign(frame: pd.DataFrame, **columns: list[Any]) -> pd.DataFrame:
+    """The frame with these columns as Python values, None for missing (pandas 3 would use NaN)."""
+    out = frame.copy()
+    for name, values in columns.items():
+        out[name] = pd.Series(values, index=out.index, dtype=object)
+    return out
 
 
 def derive_a5(frame: pd.DataFrame) -> pd.DataFrame:
     """附件5 rows with where they went, whom they met, and whether they count."""
-    out = frame.copy()
-    out["place_kind"] = [place_kind(v) for v in out["place"]]
-    out["out_of_province"] = [out_of_province(v) for v in out["place"]]
-    out["company_count"] = [company_count(v) for v in out["companies"]]
-    out["leader_rank"] = [leader_rank(v) for v in out["leader"]]
-    out["qualifies"] = [_qualifies(r) for r in out.to_dict("records")] if len(out) else []
-    return out.astype(object).where(out.notna(), None)
+    kinds = [place_kind(v) for v in frame["place"]]
+    counts = [company_count(v) for v in frame["companies"]]
+    ranks = [leader_rank(v) for v in frame["leader"]]
+    return _assign(
+        frame,
+        place_kind=kinds,
+        out_of_province=[out_of_province(v) for v in frame["place"]],
+        company_count=counts,
+        leader_rank=ranks,
+        qualifies=[qualifies(k, r, c) for k, r, c in zip(kinds, ranks, counts, strict=True)],
+    )
 
 
 PROJECT_CODE = re.compile(r"^\d{4}—(\d{6})—\d{2}—\d{2}—\d{6}$")
@@ -115,12 +127,14 @@ def code_region(code: str | None) -> str | None:
 
 def derive_a4(frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFrame:
     """附件4 rows with the code's region and the site's own code, so the two can be compared."""
-    out = frame.copy()
-    out["code_region"] = [code_region(_text(v)) for v in out["project_code"]]
-    out["site_code"] = [admin_codes.get(_text(v) or "") for v in out["site"]]
+    regions = [code_region(_text(v)) for v in frame["project_code"]]
     local = set(admin_codes.values())
-    out["local_region"] = [r if r in local else None for r in out["code_region"]]
-    return out.astype(object).where(out.notna(), None)
+    return _assign(
+        frame,
+        code_region=regions,
+        site_code=[admin_codes.get(_text(v) or "") for v in frame["site"]],
+        local_region=[r if r in local else None for r in regions],
+    )
 
 
 def derive(form: str, frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from xml.etree import ElementTree
 
@@ -132,11 +132,26 @@ def _fill_merged(grid: list[list[Any]], merged: Sequence[Any]) -> None:
                 grid[r][c] = value
 
 
-def _match_header(cell: str, col: Column) -> bool:
-    if not cell:
-        return False
-    keys = _header_keys(col)
-    return cell in keys or any(k and (k in cell) for k in keys if len(k) >= 4)
+@cache
+def _header_index(form: str) -> tuple[dict[str, frozenset[str]], tuple[tuple[str, str], ...]]:
+    """A form's headers as exact texts -> column keys, and (text, key) matched inside a cell."""
+    exact: dict[str, set[str]] = {}
+    partial: list[tuple[str, str]] = []
+    for col in FORMS[form].columns:
+        for key in _header_keys(col):
+            if key:
+                exact.setdefault(key, set()).add(col.key)
+                if len(key) >= 4:
+                    partial.append((key, col.key))
+    return {k: frozenset(v) for k, v in exact.items()}, tuple(partial)
+
+
+@lru_cache(maxsize=65536)
+def _columns_matching(text: str, form: str) -> frozenset[str]:
+    """The keys of the form's columns whose header a (normalised) cell text matches."""
+    exact, partial = _header_index(form)
+    found = {key for header, key in partial if header in text}
+    return exact.get(text, frozenset()) | found if found else exact.get(text, frozenset())
 
 
 def head_of(grid: list[list[Any]]) -> list[list[str]]:
@@ -144,22 +159,26 @@ def head_of(grid: list[list[Any]]) -> list[list[str]]:
     return [[norm(c) for c in row] for row in grid[: HEADER_SCAN_ROWS + 1]]
 
 
-def locate_columns(head: list[list[str]], spec: FormSpec) -> tuple[int, dict[str, int], int] | None:
+Located = tuple[int, dict[str, int], int]
+
+
+def locate_columns(head: list[list[str]], spec: FormSpec) -> Located | None:
     """Header row, field -> column index, and the first row after the header block."""
-    best: tuple[int, dict[str, int], int] | None = None
+    best: Located | None = None
     needed = max(2, (len(spec.columns) + 1) // 2)
     for r in range(min(HEADER_SCAN_ROWS, len(head))):
         cells = [(i, text) for i, text in enumerate(head[r]) if text]
         if len(cells) < needed:
             continue
+        matches = [(i, keys) for i, text in cells if (keys := _columns_matching(text, spec.key))]
+        if len(matches) < needed:
+            continue  # each found column takes a distinct matching cell
         below = head[r + 1] if r + 1 < len(head) else []
         found: dict[str, int] = {}
         taken: set[int] = set()
-        distinct = dict.fromkeys(text for _, text in cells)  # merged cells repeat one text
         for col in spec.columns:
-            matching = {text for text in distinct if _match_header(text, col)}
-            for i, text in cells:
-                if i in taken or text not in matching:
+            for i, keys in matches:
+                if i in taken or col.key not in keys:
                     continue
                 if col.sub and (i >= len(below) or below[i] != norm(col.sub)):
                     continue
@@ -345,13 +364,83 @@ def _is_hint_row(cells: list[Any], spec: FormSpec, columns: dict[str, int]) -> b
     return bool(texts) and all(t in hints for t in texts)
 
 
-def parse_sheet(grid: list[list[Any]], spec: FormSpec, sheet: str) -> ParsedSheet:
+def _convert_number(value: Any, col: Column) -> tuple[Any, str | None]:
+    kind = type(value)
+    if kind is float:
+        return (None, "nan") if math.isnan(value) else (value, None)
+    if kind is int:
+        return float(value), None
+    number = to_number(value, col)
+    return number, None if number is not None else _as_text(value)
+
+
+def convert_column(raws: list[Any], col: Column, year: int | None) -> dict[str, list[Any]]:
+    """convert_cell over one column's cells, with the common cell types read directly."""
+    kind = col.kind
+    if kind in ("number", "integer"):
+        values: list[Any] = []
+        invalid: list[str | None] = []
+        for raw in raws:
+            if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
+                values.append(None)
+                invalid.append(None)
+                continue
+            number, bad = _convert_number(raw, col)
+            values.append(number)
+            invalid.append(bad)
+        return {col.key: values, col.key + INVALID: invalid}
+    if kind == "text":
+        return {col.key: [None if _is_blank(raw) else _as_text(raw) for raw in raws]}
+    if kind == "code":
+        return {col.key: [None if _is_blank(raw) else normal_code(raw) for raw in raws]}
+    spans = [f"{col.key}_start", f"{col.key}_end"] if kind == "date_range" else []
+    out: dict[str, list[Any]] = {name: [] for name in (col.key, *spans, col.key + INVALID)}
+    for raw in raws:
+        fields, bad = convert_cell(raw, col, year)
+        for name, value in fields.items():
+            out[name].append(value)
+        out[col.key + INVALID].append(bad)
+    return out
+
+
+def _data_rows(
+    grid: list[list[Any]], start: int, spec: FormSpec, columns: dict[str, int]
+) -> list[int]:
+    """The 0-based rows of the table: up to the notes, without blank, hint and total rows."""
+    kept: list[int] = []
+    indexes = list(columns.values())
+    for r in range(start, len(grid)):
+        cells = grid[r]
+        if _is_note(cells):
+            break
+        values = [cells[i] if i < len(cells) else None for i in indexes]
+        first = next((v for v in values if not _is_blank(v)), None)
+        if first is None or _is_hint_row(cells, spec, columns):
+            continue
+        if norm(first) in TOTAL_LABELS:
+            continue
+        kept.append(r)
+    return kept
+
+
+def object_frame(columns: dict[str, list[Any]], names: list[str]) -> pd.DataFrame:
+    """A frame of Python values with None for missing, as the checks and the loader read it."""
+    return pd.DataFrame({name: columns[name] for name in names}, columns=names, dtype=object)
+
+
+def parse_sheet(
+    grid: list[list[Any]],
+    spec: FormSpec,
+    sheet: str,
+    head: list[list[str]] | None = None,
+    located: Located | None = None,
+) -> ParsedSheet:
     """The form's rows from a sheet grid; missing columns are problems, not crashes."""
-    head = head_of(grid)
-    located = locate_columns(head, spec)
+    head = head if head is not None else head_of(grid)
+    located = located if located is not None else locate_columns(head, spec)
     period = find_period(head, HEADER_SCAN_ROWS)
     unit_text = find_submitter(head, HEADER_SCAN_ROWS)
-    empty = pd.DataFrame({name: pd.Series(dtype="object") for name in frame_columns(spec)})
+    names = frame_columns(spec)
     if located is None:
         problem = Problem(
             rule="header_not_found",
@@ -359,6 +448,7 @@ def parse_sheet(grid: list[list[Any]], spec: FormSpec, sheet: str) -> ParsedShee
             sheet=sheet,
             fix="请使用州招商委办下发的模板填报，不要删改表头。",
         )
+        empty = object_frame({name: [] for name in names}, names)
         return ParsedSheet(spec.key, sheet, empty, {}, unit_text, period, [problem])
     header_row, columns, start = located
     problems = [
@@ -374,27 +464,15 @@ def parse_sheet(grid: list[list[Any]], spec: FormSpec, sheet: str) -> ParsedShee
         if col.key not in columns and col.required
     ]
     year = period[0] if period else None
-    records: list[dict[str, Any]] = []
-    for r in range(start, len(grid)):
-        cells = grid[r]
-        if _is_note(cells):
-            break
-        values = [cells[i] if i < len(cells) else None for i in columns.values()]
-        if all(_is_blank(v) for v in values) or _is_hint_row(cells, spec, columns):
-            continue
-        if norm(next((v for v in values if not _is_blank(v)), "")) in TOTAL_LABELS:
-            continue
-        record: dict[str, Any] = {"excel_row": r + 1}
-        for col in spec.columns:
-            idx = columns.get(col.key)
-            raw = cells[idx] if idx is not None and idx < len(cells) else None
-            fields, invalid = convert_cell(raw, col, year)
-            record |= fields
-            if col.kind not in ("text", "code"):
-                record[col.key + INVALID] = invalid
-        records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=frame_columns(spec)) if records else empty
-    frame = frame.astype(object).where(frame.notna(), None)
+    rows = _data_rows(grid, start, spec, columns)
+    fields: dict[str, list[Any]] = {"excel_row": [r + 1 for r in rows]}
+    for col in spec.columns:
+        idx = columns.get(col.key)
+        raws = [grid[r][idx] if idx is not None and idx < len(grid[r]) else None for r in rows]
+        fields |= convert_column(raws, col, year)
+    for name, _ in spec.derived:
+        fields[name] = [None] * len(rows)
+    frame = object_frame(fields, names)
     return ParsedSheet(spec.key, sheet, frame, columns, unit_text, period, problems)
 
 
@@ -480,19 +558,24 @@ def read_grids(content: bytes) -> list[tuple[str, list[list[Any]]]]:
     return grids
 
 
-def _score(head: list[list[str]], spec: FormSpec) -> int:
+def _score(head: list[list[str]], spec: FormSpec) -> tuple[int, Located | None]:
     located = locate_columns(head, spec)
     title_text = "".join(c for row in head[:HEADER_SCAN_ROWS] for c in row)
     title_hits = sum(norm(k) in title_text for k in (spec.title, *spec.keywords))
-    return (len(located[1]) if located else 0) * 10 + title_hits
+    return (len(located[1]) if located else 0) * 10 + title_hits, located
+
+
+def recognise(head: list[list[str]]) -> tuple[FormSpec, Located | None] | None:
+    """The form whose headers (and title) a sheet's head carries best, with where they are."""
+    scored = [(_score(head, spec), spec) for spec in FORMS.values()]
+    (score, located), spec = max(scored, key=lambda pair: pair[0][0])
+    return (spec, located) if score >= 30 else None
 
 
 def recognise_sheet(grid: list[list[Any]]) -> FormSpec | None:
     """The form whose headers (and title) this sheet carries best; None when none fits."""
-    head = head_of(grid)
-    scored = [(_score(head, spec), spec) for spec in FORMS.values()]
-    score, spec = max(scored, key=lambda pair: pair[0])
-    return spec if score >= 30 else None
+    found = recognise(head_of(grid))
+    return found[0] if found else None
 
 
 def parse_workbook(content: bytes) -> ParsedWorkbook:
@@ -509,9 +592,10 @@ def parse_workbook(content: bytes) -> ParsedWorkbook:
     sheets: list[ParsedSheet] = []
     formulas = uncached_formulas(content)
     for name, grid in grids:
-        spec = recognise_sheet(grid)
-        if spec is not None and all(s.form != spec.key for s in sheets):
-            sheet = parse_sheet(grid, spec, name)
+        head = head_of(grid)
+        found = recognise(head)
+        if found is not None and all(s.form != found[0].key for s in sheets):
+            sheet = parse_sheet(grid, found[0], name, head, found[1])
             sheet.problems.extend(_formula_problems(sheet, formulas.get(name, [])))
             sheets.append(sheet)
     forms = {s.form for s in sheets}
