@@ -151,7 +151,7 @@ def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
     report = timer.run("run_month", lambda: pipeline.run_month(settings, engine, period))
     timer.remainder("notices", "run_month", ("mailbox_read", "parse", "validate", "load"))
     messages, submissions = report.messages, report.submissions
-    rows = sum(len(sh.frame) for s in submissions for sh in s.sheets)
+    rows = sum(s.rows for s in submissions)
     timer.count("mailbox_read", rows, len(messages))
     timer.count("parse", rows, len(submissions))
     timer.count("validate", rows, len(submissions))

@@ -112,12 +112,19 @@ class WarehouseSettings(_Strict):
     url: str = ""
 
 
+class RunSettings(_Strict):
+    # Messages are read, checked and loaded in batches of at most this many megabytes of
+    # attachments (a message is never split), so a month's memory is one batch's rows.
+    batch_megabytes: float = Field(default=24.0, gt=0)
+
+
 class SettingsFile(_Strict):
     office: Office
     calendar: Calendar = Calendar()
     mailbox: MailboxSettings = MailboxSettings()
     mail_out: MailOutSettings = MailOutSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
+    run: RunSettings = RunSettings()
 
 
 def _load_yaml(path: Path) -> Any:
@@ -342,6 +349,12 @@ class Settings:
                 and _env("BIXUE_SMTP_SSL", "true").lower() not in ("1", "true", "yes")
             ),
         )
+
+    @property
+    def batch_bytes(self) -> int:
+        """Attachment bytes per batch of a run (BIXUE_BATCH_MB overrides settings.yaml)."""
+        megabytes = _env("BIXUE_BATCH_MB") or self.file.run.batch_megabytes
+        return int(float(megabytes) * 1024 * 1024)
 
     @property
     def landing_path(self) -> Path:

@@ -76,7 +76,7 @@ class Submission:
 
     @property
     def rows(self) -> int:
-        return sum(len(s.frame) for s in self.sheets)
+        return sum(s.rows for s in self.sheets)
 
 
 @dataclass
@@ -100,3 +100,20 @@ class RunReport:
             "ignored": sum(m.state == "ignored" for m in self.messages),
             "rows_loaded": self.rows_loaded,
         }
+
+
+def merge_batches(
+    batches: list[tuple[list[LandedMessage], list[Submission], int]],
+) -> tuple[list[LandedMessage], list[Submission], int]:
+    """A run's batches as one: every message, every submission, all rows loaded."""
+    messages = [m for batch in batches for m in batch[0]]
+    submissions = [s for batch in batches for s in batch[1]]
+    return messages, submissions, sum(batch[2] for batch in batches)
+
+
+def release_rows(submissions: list[Submission]) -> list[Submission]:
+    """Let go of loaded rows (the warehouse has them), keeping counts: memory is one batch's."""
+    for sub in submissions:
+        for sheet in sub.sheets:
+            sheet.release()
+    return submissions

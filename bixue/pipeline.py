@@ -17,7 +17,7 @@ from bixue.mail import intake
 from bixue.mail.outbox import open_mailer
 from bixue.mail.send import deliver
 from bixue.mail.source import open_source
-from bixue.model import RunReport
+from bixue.model import LandedMessage, RunReport, Submission, merge_batches, release_rows
 from bixue.render.annotate import attach_annotations
 from bixue.render.notice import compose_receipts
 from bixue.render.office import office_status
@@ -26,21 +26,32 @@ from bixue.rules.check import apply_severities, validate_submissions
 from bixue.warehouse import load
 
 
+def _ingest_batch(
+    settings: Settings, engine: Engine, period: str, batch: list[LandedMessage]
+) -> tuple[list[LandedMessage], list[Submission], int]:
+    """One batch of messages read, checked and loaded: the flow's ingest_batch."""
+    submissions = validate_submissions(read_submissions(settings, batch), settings.home, period)
+    prior, statistics = history.history_for(engine, submissions)
+    submissions = history.check_history(batch, submissions, prior, statistics, settings.severities)
+    submissions = apply_severities(submissions, settings.severities)
+    rows = load.load_run(engine, period, batch, submissions, datetime.now(UTC))
+    return batch, release_rows(submissions), rows
+
+
 def run_month(settings: Settings, engine: Engine, period: str) -> RunReport:
     """One monthly run end to end on the given warehouse."""
     source = open_source(settings)
     skip = load.skippable_messages(engine, period)
-    raws = [
-        r for r in intake.fetch_messages(source) if hashlib.sha256(r.raw).hexdigest() not in skip
-    ]
-    messages = intake.land_messages(settings.landing_path, raws)
-    submissions = validate_submissions(read_submissions(settings, messages))
-    prior, statistics = history.history_for(engine, submissions)
-    submissions = history.check_history(
-        messages, submissions, prior, statistics, settings.severities
+    landed = intake.land_messages(
+        settings.landing_path,
+        [r for r in intake.fetch_messages(source) if hashlib.sha256(r.raw).hexdigest() not in skip],
     )
-    submissions = apply_severities(submissions, settings.severities)
-    rows = load.load_run(engine, period, messages, submissions, datetime.now(UTC))
+    messages, submissions, rows = merge_batches(
+        [
+            _ingest_batch(settings, engine, period, batch)
+            for batch in intake.in_batches(landed, settings.batch_bytes)
+        ]
+    )
     receipts = attach_annotations(
         compose_receipts(settings, period, messages, submissions), submissions
     )

@@ -7,9 +7,10 @@ from typing import Annotated
 from prefect import flow
 from pydantic import Field
 
+from bixue.model import LandedMessage, Submission, merge_batches
 from tasks.forms import read_submissions, render_data_docs, resolve_period, validate_submissions
 from tasks.history import check_history
-from tasks.landing import land_messages
+from tasks.landing import land_messages, plan_batches
 from tasks.mailbox import fetch_messages, mark_messages_processed
 from tasks.notices import send_notices, write_receipts
 from tasks.report import publish_summary
@@ -21,6 +22,16 @@ from tasks.warehouse import load_run, record_notices, select_new_messages, selec
 Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 
+def ingest_batch(
+    home: str | None, period: str, batch: list[LandedMessage]
+) -> tuple[list[LandedMessage], list[Submission], int]:
+    """One batch of the month's messages read, checked and loaded (its rows then let go)."""
+    messages, submissions = read_submissions(home, batch)
+    submissions = validate_submissions(home, period, submissions)
+    submissions = check_history(home, messages, submissions)
+    return load_run(home, period, messages, submissions)
+
+
 @flow(name="monthly-ingest", persist_result=True)
 def monthly_ingest(period: Period | None = None, home: str | None = None) -> dict[str, int]:
     """Ingest one month's submissions; a rerun converges to the same state, sends nothing twice."""
@@ -28,11 +39,9 @@ def monthly_ingest(period: Period | None = None, home: str | None = None) -> dic
     raws = fetch_messages(home)
     new = select_new_messages(home, period, raws)
     landed = land_messages(home, new)
-    messages, submissions = read_submissions(home, landed)
-    submissions = validate_submissions(submissions)
-    submissions = check_history(home, messages, submissions)
+    batches = [ingest_batch(home, period, batch) for batch in plan_batches(home, landed)]
+    messages, submissions, rows = merge_batches(batches)
     render_data_docs(home, period, submissions)
-    messages, submissions, rows = load_run(home, period, messages, submissions)
     receipts = write_receipts(home, period, messages, submissions)
     notices = add_office_status(home, period, receipts)
     unsent = select_unsent_notices(home, notices)

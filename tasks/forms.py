@@ -32,30 +32,27 @@ def read_submissions(
 
 
 @bixue_task()
-def validate_submissions(submissions: list[Submission]) -> list[Submission]:
+def validate_submissions(
+    home: str | None, period: str, submissions: list[Submission]
+) -> list[Submission]:
     """Run each form's Great Expectations suite once over all of this run's rows."""
-    return check.validate_submissions(submissions)
+    return check.validate_submissions(submissions, settings_for(home).home, period)
 
 
 @bixue_task()
 def render_data_docs(home: str | None, period: str, submissions: list[Submission]) -> str | None:
-    """The run's validations as GX Data Docs in <home>/docs; the index page, None if none.
+    """The stored validations as GX Data Docs in <home>/docs; the index page, None if none.
 
     The pages are for the office to browse; failing to render them must not hold up loading
     the warehouse or the units' receipts, so an error is logged, not raised.
     """
-    units = {sub.id: sub.unit or "" for sub in submissions}
-    index = None
+    years = {int(sub.period[:4]) for sub in submissions if sub.period and sub.sheets}
+    if not years:
+        return None
     try:
-        from bixue.rules.docs import build_data_docs
+        from bixue.rules.docs import render_site
 
-        for year, frames in check.frames_by_year(submissions).items():
-            tagged = {
-                form: frame.assign(unit=frame["submission_id"].map(units))
-                for form, frame in frames.items()
-            }
-            index = build_data_docs(settings_for(home).home, tagged, year, period)
+        return str(render_site(settings_for(home).home, years))
     except Exception:
         log.exception("Data Docs for %s not rendered", period)
         return None
-    return str(index) if index else None

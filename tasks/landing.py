@@ -12,3 +12,9 @@ from tasks import bixue_task
 def land_messages(home: str | None, raws: list[RawMessage]) -> list[LandedMessage]:
     """Keep each raw message and attachment under its hash before reading any of it."""
     return intake.land_messages(settings_for(home).landing_path, raws)
+
+
+@bixue_task()
+def plan_batches(home: str | None, messages: list[LandedMessage]) -> list[list[LandedMessage]]:
+    """The month's messages in batches of bounded attachment size, so memory stays bounded."""
+    return intake.in_batches(messages, settings_for(home).batch_bytes)

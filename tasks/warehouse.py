@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from bixue.model import LandedMessage, RawMessage, Submission
+from bixue.model import LandedMessage, RawMessage, Submission, release_rows
 from bixue.render.notice import Notice
 from bixue.runtime import warehouse
 from bixue.warehouse import load
@@ -24,9 +24,12 @@ def select_new_messages(home: str | None, period: str, raws: list[RawMessage]) -
 def load_run(
     home: str | None, period: str, messages: list[LandedMessage], submissions: list[Submission]
 ) -> tuple[list[LandedMessage], list[Submission], int]:
-    """Record messages and submissions and load accepted facts, one transaction per message."""
+    """Record messages and submissions and load accepted facts, one transaction per message.
+
+    The loaded rows are then let go (their counts stay): a month's memory is one batch's rows.
+    """
     rows = load.load_run(warehouse(home), period, messages, submissions, datetime.now(UTC))
-    return messages, submissions, rows
+    return messages, release_rows(submissions), rows
 
 
 @bixue_task()

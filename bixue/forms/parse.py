@@ -53,10 +53,22 @@ class ParsedSheet:
     unit_text: str | None = None
     period: tuple[int, int] | None = None
     problems: list[Problem] = field(default_factory=list)
+    released_rows: int | None = None
 
     def letter(self, key: str) -> str | None:
         idx = self.columns.get(key)
         return None if idx is None else column_letter(idx)
+
+    @property
+    def rows(self) -> int:
+        """Rows the sheet had, also after its frame was let go."""
+        return len(self.frame) if self.released_rows is None else self.released_rows
+
+    def release(self) -> None:
+        """Drop the rows (loaded, they are read from the warehouse) and keep their count."""
+        if self.released_rows is None:
+            self.released_rows = len(self.frame)
+            self.frame = self.frame.iloc[0:0]
 
 
 @dataclass

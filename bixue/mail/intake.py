@@ -138,6 +138,24 @@ FINAL_STATES = ("accepted", "rejected", "quarantined", "ignored")
 BeforeFlag = Callable[[LandedMessage], None]
 
 
+def in_batches(messages: list[LandedMessage], max_bytes: int) -> list[list[LandedMessage]]:
+    """Messages in arrival order, cut into batches of at most max_bytes of attachments each.
+
+    A message is never split, so one larger than max_bytes is a batch of its own; a month
+    with no messages is one empty batch, so a run still records and reports it.
+    """
+    batches: list[list[LandedMessage]] = [[]]
+    size = 0
+    for msg in messages:
+        weight = sum(a.size for a in msg.attachments)
+        if batches[-1] and size + weight > max_bytes:
+            batches.append([])
+            size = 0
+        batches[-1].append(msg)
+        size += weight
+    return batches
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 

@@ -64,7 +64,7 @@ def _ordinal(i: int) -> str:
 
 
 def _counted(sub: Submission) -> str:
-    parts = [COUNTED[s.form].format(n=len(s.frame)) for s in sub.sheets]
+    parts = [COUNTED[s.form].format(n=s.rows) for s in sub.sheets]
     return "、".join(parts) if parts else "无数据行"
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import calendar
+import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 
@@ -13,7 +15,9 @@ from bixue.forms.parse import ParsedSheet
 from bixue.forms.spec import FORMS
 from bixue.model import Submission
 from bixue.rules.problem import Problem
-from bixue.rules.validate import CellFailure, validate_frames
+from bixue.rules.validate import CellFailure, failures_of, run_suites
+
+log = logging.getLogger(__name__)
 
 
 def _column_absent(sheet: ParsedSheet, field: str | None) -> bool:
@@ -71,7 +75,9 @@ def frames_by_year(submissions: list[Submission]) -> dict[int, dict[str, pd.Data
             if sheet.frame.empty:
                 continue
             by_year[int(sub.period[:4])][sheet.form].append(
-                sheet.frame.assign(submission_id=sub.id, **period_bounds(sub.period))
+                sheet.frame.assign(
+                    submission_id=sub.id, unit=sub.unit or "", **period_bounds(sub.period)
+                )
             )
     return {
         year: {form: pd.concat(parts, ignore_index=True) for form, parts in forms.items()}
@@ -79,8 +85,14 @@ def frames_by_year(submissions: list[Submission]) -> dict[int, dict[str, pd.Data
     }
 
 
-def validate_submissions(submissions: list[Submission]) -> list[Submission]:
-    """Each form validated once over all rows of the run (per rules year), problems attached."""
+def validate_submissions(
+    submissions: list[Submission], results_home: Path | None = None, run_name: str = ""
+) -> list[Submission]:
+    """Each form validated once over all rows of the run (per rules year), problems attached.
+
+    With results_home, GX's results are also kept there for the office's Data Docs; keeping
+    them must not hold up the units' receipts, so a failure to store is logged, not raised.
+    """
     sheets = {
         (sub.id, sheet.form): (sub, sheet)
         for sub in submissions
@@ -89,7 +101,15 @@ def validate_submissions(submissions: list[Submission]) -> list[Submission]:
         if not sheet.frame.empty
     }
     for year, frames in frames_by_year(submissions).items():
-        for failure in validate_frames(frames, year):
+        runs = run_suites(frames, year)
+        if results_home is not None:
+            try:
+                from bixue.rules.docs import store_results
+
+                store_results(results_home, runs, run_name)
+            except Exception:
+                log.exception("validation results of %s not stored for Data Docs", run_name)
+        for failure in failures_of(runs):
             sub, sheet = sheets[(failure.submission_id, failure.form)]
             if _column_absent(sheet, failure.field):
                 continue  # already one column_missing problem, not one per row

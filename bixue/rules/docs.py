@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from bixue.rules.validate import INDEX_COLUMNS, _prepared, load_suite, suite_path
+from bixue.forms.spec import FORMS
+from bixue.rules.validate import SuiteRun, _quiet_gx, load_suite, run_suites, suite_path
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -30,8 +31,6 @@ log = logging.getLogger(__name__)
 SITE = "office"
 ASSETS = Path(__file__).with_name("docs_assets")
 VENDOR = ("bixue-docs.css", "bixue-docs.js")
-# Who sent a failing row, shown beside submission_id and excel_row when the frame has it.
-UNIT_COLUMN = "unit"
 
 _REMOTE_TAG = re.compile(
     r"<(?:link|script)\b[^>]*?\b(?:href|src)\s*=\s*[\"']?https?://[^>]*>(?:\s*</script>)?",
@@ -44,13 +43,6 @@ _REMOTE_ATTRIBUTE = re.compile(r"\b(?:href|src)\s*=\s*[\"']?https?://", re.IGNOR
 # GX links static/ one level too shallow from validation pages (the favicon): fix every depth.
 _LOCAL_STATIC = re.compile(r"\b(href|src)=\"(?:\./|\.\./)*static/")
 _MARK = "static/vendor/bixue-docs.css"
-
-
-def _quiet_gx() -> None:
-    """GX sets INFO on some of its own loggers; its chatter is not the office's business."""
-    for name in list(logging.root.manager.loggerDict):
-        if name.startswith("great_expectations"):
-            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _context(home: Path) -> AbstractDataContext:
@@ -88,51 +80,53 @@ def _context(home: Path) -> AbstractDataContext:
     return context
 
 
-def _validate_and_store(
-    context: AbstractDataContext,
-    source: Any,
-    form: str,
-    frame: pd.DataFrame,
-    year: int,
-    run_id: Any,
-) -> None:
-    """One form's rows through its suite; ValidationDefinition.run stores what Docs render."""
+def store_results(home: Path, runs: list[SuiteRun], run_name: str) -> None:
+    """Keep a run's suite results under <home>/gx/validations, where the site is built from."""
     import great_expectations as gx
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
 
-    suite = context.suites.add(load_suite(suite_path(form, year)))
-    batch = source.add_dataframe_asset(form).add_batch_definition_whole_dataframe("all")
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"{form}-{year}", data=batch, suite=suite)
-    )
-    index = ([UNIT_COLUMN] if UNIT_COLUMN in frame else []) + INDEX_COLUMNS
-    prepared = _prepared(form, frame)
-    if UNIT_COLUMN in frame:
-        prepared[UNIT_COLUMN] = frame[UNIT_COLUMN].astype(str).to_numpy()
-    definition.run(
-        batch_parameters={"dataframe": prepared},
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": index},
-        run_id=run_id,
-    )
+    _quiet_gx()
+    store = _context(Path(home)).validation_results_store
+    run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
+    for run in runs:
+        run.result.meta["run_id"] = run_id
+        run.result.meta["validation_time"] = run_id.run_time
+        suite_id = ExpectationSuiteIdentifier(name=run.result.suite_name)
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=run.batch_id
+        )
+        store.store_validation_results(
+            suite_validation_result=run.result,
+            suite_validation_result_identifier=key,
+            expectation_suite_identifier=suite_id,
+        )
+
+
+def render_site(home: Path, years: Iterable[int]) -> Path:
+    """The office's site from every stored result, with the suites of these years; index.html."""
+    _quiet_gx()
+    home = Path(home)
+    context = _context(home)
+    for year in sorted(set(years)):
+        for form in FORMS:
+            path = suite_path(form, year)
+            if path.exists():
+                context.suites.add_or_update(load_suite(path))
+    context.build_data_docs(site_names=[SITE])
+    site = home / "docs"
+    make_offline(site)
+    return site / "index.html"
 
 
 def build_data_docs(
     home: Path, frames: Mapping[str, pd.DataFrame], year: int, run_name: str
 ) -> Path:
     """Validate each form's frame, store the results, render the site; its index.html."""
-    import great_expectations as gx
-
-    _quiet_gx()
-    home = Path(home)
-    context = _context(home)
-    run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
-    source = context.data_sources.add_pandas("forms")
-    for form, frame in frames.items():
-        if not frame.empty:
-            _validate_and_store(context, source, form, frame, year, run_id)
-    context.build_data_docs(site_names=[SITE])
-    site = home / "docs"
-    make_offline(site)
-    return site / "index.html"
+    store_results(home, run_suites(frames, year), run_name)
+    return render_site(home, [year])
 
 
 def _relative_root(site: Path, page: Path) -> str:

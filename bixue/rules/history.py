@@ -183,12 +183,15 @@ def check_history(
     evidence = {
         m.raw_sha256 for m in messages if any(a.kind in EVIDENCE_KINDS for a in m.attachments)
     }
+    by_unit: dict[str, list[PriorReport]] = defaultdict(list)
+    for report in prior:
+        by_unit[report.unit].append(report)
     for sub in submissions:
+        earlier = by_unit.get(sub.unit or "", [])
         for sheet in sub.sheets:
             if sheet.form == "a3" and sub.period:
-                sub.problems.extend(
-                    check_projects(sub, sheet, prior, sub.message_sha256 in evidence, severities)
-                )
+                has_evidence = sub.message_sha256 in evidence
+                sub.problems.extend(check_projects(sub, sheet, earlier, has_evidence, severities))
         if sub.period:
             check_funds([sub], statistics.get(sub.period, {}), severities)
     return submissions

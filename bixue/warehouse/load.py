@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -29,22 +30,22 @@ def skippable_messages(engine: Engine, period: str) -> set[str]:
         }
 
 
-def _clean(value: Any) -> Any:
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
 def _fact_rows(sub: Submission) -> dict[str, list[dict[str, Any]]]:
     """Each sheet's rows as fact rows that name their submission, sheet and Excel row."""
     out: dict[str, list[dict[str, Any]]] = {}
     for sheet in sub.sheets:
-        keep = [c for c in sheet.frame.columns if not c.endswith(INVALID)]
-        rows = []
-        for record in sheet.frame[keep].to_dict("records"):
-            row = {k: _clean(v) for k, v in record.items()}
-            row |= {"submission_id": sub.id, "sheet": sheet.sheet}
-            row |= {"unit": sub.unit, "period": sub.period}
-            rows.append(row)
-        out[sheet.form] = rows
+        frame = sheet.frame
+        keep = [c for c in frame.columns if not c.endswith(INVALID)]
+        columns = []
+        for name in keep:
+            values = frame[name].tolist()
+            for i in np.flatnonzero(frame[name].isna().to_numpy()):
+                values[i] = None  # NaN (pandas' missing) is NULL in the warehouse
+            columns.append(values)
+        given = {"submission_id": sub.id, "sheet": sheet.sheet, "unit": sub.unit}
+        given["period"] = sub.period
+        rows = zip(*columns, strict=True)
+        out[sheet.form] = [dict(zip(keep, values, strict=True)) | given for values in rows]
     return out
 
 
@@ -120,19 +121,20 @@ def load_run(
 ) -> int:
     """Record every message due in this run with its submissions; later periods are deferred."""
     _, later = due_now(submissions, period)
+    by_message: dict[str, list[Submission]] = defaultdict(list)
+    for sub in submissions:
+        by_message[sub.message_sha256].append(sub)
     stamp = now.isoformat()
     loaded = 0
     for msg in messages:
+        subs = by_message.get(msg.raw_sha256, [])
         if msg.raw_sha256 in later:
             msg.state = "deferred"
-            periods = [s.period for s in submissions if s.message_sha256 == msg.raw_sha256]
+            first = min(s.period for s in subs if s.period)
             with engine.begin() as conn:
-                conn.execute(
-                    sql("insert_deferral"),
-                    {"raw_sha256": msg.raw_sha256, "period": min(p for p in periods if p)},
-                )
+                values = {"raw_sha256": msg.raw_sha256, "period": first}
+                conn.execute(sql("insert_deferral"), values)
             continue
-        subs = [s for s in submissions if s.message_sha256 == msg.raw_sha256]
         _message_state(msg, subs)
         loaded += _load_message(engine, msg, subs, stamp)
     return loaded

@@ -131,8 +131,8 @@ def test_rewriting_keeps_submitted_text_and_adds_our_assets_once() -> None:
     assert not REMOTE.findall(once)
 
 
-def test_the_flow_task_renders_each_submissions_rows_under_the_home(tmp_path: Path) -> None:
-    from tasks.forms import render_data_docs
+def test_the_flow_tasks_keep_the_validation_and_render_it_under_the_home(tmp_path: Path) -> None:
+    from tasks.forms import render_data_docs, validate_submissions
 
     rows = {"a3": [{"project_name": "钛项目", "partner": "上海某公司", "site": "昆明市"}]}
     content = render_workbook("a3", year=2023, month=5, unit="禄丰市", rows=rows)
@@ -149,7 +149,10 @@ def test_the_flow_task_renders_each_submissions_rows_under_the_home(tmp_path: Pa
         late=False,
         sheets=parse_workbook(content).sheets,
     )
-    index = render_data_docs.fn(str(tmp_path / "home"), "2023-05", [sub])
+    home = str(tmp_path / "home")
+    [checked] = validate_submissions.fn(home, "2023-05", [sub])
+    assert "a3.site.in_set" in {p.rule for p in checked.problems}
+    index = render_data_docs.fn(home, "2023-05", [checked])
     assert index == str((tmp_path / "home" / "docs" / "index.html").resolve())
     [page] = (tmp_path / "home" / "docs" / "validations").rglob("2023-05/*/*.html")
     assert "禄丰市" in page.read_text(encoding="utf-8")

@@ -84,3 +84,22 @@ def test_one_broken_rule_gives_exactly_that_rule_at_that_cell(
 
 def test_valid_rows_pass() -> None:
     assert validate_frames({"a3": _a3([{}, {"stage": "已投产"}])}, 2023) == []
+
+
+def test_several_broken_rules_in_one_form_each_land_on_their_own_cell() -> None:
+    frame = _a3([{"stage": "洽谈中"}, {}, {"site": "昆明市"}, {"investment_yi": 3.0}])
+    failures = validate_frames({"a3": frame}, 2023)
+    assert sorted((f.rule, f.excel_row, f.field) for f in failures) == [
+        ("a3.investment_yi.min", 10, "investment_yi"),
+        ("a3.site.in_set", 9, "site"),
+        ("a3.stage.in_set", 7, "stage"),
+    ]
+
+
+def test_a_suite_naming_one_rule_twice_is_refused(tmp_path: Path) -> None:
+    data = json.loads((EXPECTATIONS_DIR / "2023" / "a3.json").read_text(encoding="utf-8"))
+    data["expectations"].append(dict(data["expectations"][0]))
+    broken = tmp_path / "a3.json"
+    broken.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SuiteError, match="used twice"):
+        load_suite(broken)
