@@ -36,9 +36,8 @@ def ingest_batch(
 def monthly_ingest(period: Period | None = None, home: str | None = None) -> dict[str, int]:
     """Ingest one month's submissions; a rerun converges to the same state, sends nothing twice."""
     period = resolve_period(home, period)
-    raws = fetch_messages(home)
-    new = select_new_messages(home, period, raws)
-    landed = land_messages(home, new)
+    # Nested, so the raw mail (the month's largest object) is let go once it has landed.
+    landed = land_messages(home, select_new_messages(home, period, fetch_messages(home)))
     batches = [ingest_batch(home, period, batch) for batch in plan_batches(home, landed)]
     messages, submissions, rows = merge_batches(batches)
     render_data_docs(home, period, submissions)

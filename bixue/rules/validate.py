@@ -81,13 +81,15 @@ def load_suite(path: Path) -> ExpectationSuite:
 def _prepared(form: str, frame: pd.DataFrame) -> pd.DataFrame:
     """Numbers as float64 and everything else as object with None, as GX compares them."""
     spec = FORMS[form]
-    out = frame.copy()
-    for col in spec.columns:
-        if col.kind in ("number", "integer") and col.key in out:
-            out[col.key] = pd.to_numeric(out[col.key], errors="coerce").astype("float64")
-    out["excel_row"] = out["excel_row"].astype("int64")
-    out["submission_id"] = out["submission_id"].astype(str)
-    return out.reset_index(drop=True)
+    changed = {
+        col.key: pd.to_numeric(frame[col.key], errors="coerce").astype("float64")
+        for col in spec.columns
+        if col.kind in ("number", "integer") and col.key in frame
+    }
+    changed["excel_row"] = frame["excel_row"].astype("int64")
+    changed["submission_id"] = frame["submission_id"].astype(str)
+    # assign copies only the changed columns (pandas copies the rest lazily, on write)
+    return frame.assign(**changed).reset_index(drop=True)
 
 
 def _severity(gx_severity: Any) -> str:
