@@ -30,7 +30,7 @@ import yaml
 from bixue.config import CONFIG_DIR, Settings, Unit
 from bixue.forms.spec import WORKBOOK_NAMES, WORKBOOKS
 from bixue.forms.templates import render_workbook
-from bixue.sample.mail import NAME_ENCODINGS, build_message
+from bixue.sample.mail import EVIDENCE_NAME, EVIDENCE_PDF, NAME_ENCODINGS, build_message
 from bixue.sample.model import Record, SampleWorld, unit_workbooks
 
 YEAR = 2023
@@ -275,6 +275,8 @@ def _unit_mail(
             rows += count
             name = f"{WORKBOOK_NAMES[book]}（{scaled.name}{YEAR}年{month}月）.xlsx"
             attachments.append((name, patch_unit(data, scaled.name)))
+        if "a3" in group:  # its projects are all new in the month: their documents go along
+            attachments.append((EVIDENCE_NAME, EVIDENCE_PDF))
         body = f"州重点产业招商专班办公室：\n    现报送我单位{YEAR}年1—{month}月报表，请查收。\n"
         raw = build_message(
             sender=f"{scaled.name} <{scaled.senders[0]}>",

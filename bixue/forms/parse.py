@@ -36,10 +36,13 @@ def norm(value: object) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", str(value)))
 
 
+_BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
+
+
 def clean_text(value: object) -> str:
     """Text as stored: NFKC, line breaks folded, outer white space dropped."""
     text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"[ \t]*\r?\n[ \t]*", "\n", text).strip()
+    return (_BREAK.sub("\n", text) if "\n" in text else text).strip()
 
 
 @dataclass
@@ -306,6 +309,13 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _text_cell(value: Any) -> str | None:
+    """A text column's value: None for empty or blank, else the cell as clean text."""
+    if type(value) is str:
+        return clean_text(value) if value.strip() else None
+    return None if value is None else _as_text(value)
+
+
 def _as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -358,9 +368,14 @@ def frame_columns(spec: FormSpec) -> list[str]:
 # ---------------------------------------------------------------- rows
 
 
+def _first_filled(cells: Sequence[Any]) -> Any:
+    """The first cell that is neither empty nor blank text; None when there is none."""
+    return next((c for c in cells if not _is_blank(c)), None)
+
+
 def _is_note(cells: list[Any]) -> bool:
-    first = next((norm(c) for c in cells if not _is_blank(c)), "")
-    return first.startswith(NOTE_PREFIXES)
+    first = _first_filled(cells)
+    return type(first) is str and norm(first.lstrip()[:8]).startswith(NOTE_PREFIXES)
 
 
 @cache
@@ -368,12 +383,10 @@ def _hints(spec: FormSpec) -> frozenset[str]:
     return frozenset(norm(c.hint) for c in spec.columns if c.hint)
 
 
-def _is_hint_row(cells: list[Any], spec: FormSpec, columns: dict[str, int]) -> bool:
-    hints = _hints(spec)
-    if not hints:
-        return False
-    texts = [norm(cells[i]) for i in columns.values() if i < len(cells) and not _is_blank(cells[i])]
-    return bool(texts) and all(t in hints for t in texts)
+def _is_hint_row(values: list[Any], hints: frozenset[str]) -> bool:
+    """A row of the guidance printed under the headers (every filled cell is a hint text)."""
+    texts = [v for v in values if not _is_blank(v)]
+    return bool(texts) and all(type(t) is str and norm(t) in hints for t in texts)
 
 
 def _convert_number(value: Any, col: Column) -> tuple[Any, str | None]:
@@ -402,7 +415,7 @@ def convert_column(raws: list[Any], col: Column, year: int | None) -> dict[str, 
             invalid.append(bad)
         return {col.key: values, col.key + INVALID: invalid}
     if kind == "text":
-        return {col.key: [None if _is_blank(raw) else _as_text(raw) for raw in raws]}
+        return {col.key: [_text_cell(raw) for raw in raws]}
     if kind == "code":
         return {col.key: [None if _is_blank(raw) else normal_code(raw) for raw in raws]}
     spans = [f"{col.key}_start", f"{col.key}_end"] if kind == "date_range" else []
@@ -421,15 +434,19 @@ def _data_rows(
     """The 0-based rows of the table: up to the notes, without blank, hint and total rows."""
     kept: list[int] = []
     indexes = list(columns.values())
+    hints = _hints(spec)
     for r in range(start, len(grid)):
         cells = grid[r]
         if _is_note(cells):
             break
         values = [cells[i] if i < len(cells) else None for i in indexes]
-        first = next((v for v in values if not _is_blank(v)), None)
-        if first is None or _is_hint_row(cells, spec, columns):
+        first = _first_filled(values)
+        if first is None:
             continue
-        if norm(first) in TOTAL_LABELS:
+        # Guidance sits between the headers and the data: no need to look for it further down.
+        if hints and not kept and _is_hint_row(values, hints):
+            continue
+        if type(first) is str and len(first) <= 12 and norm(first) in TOTAL_LABELS:
             continue
         kept.append(r)
     return kept

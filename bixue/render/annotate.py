@@ -67,6 +67,11 @@ class Item:
         return f"问题{self.label}" if self.problem.severity == "error" else "注意"
 
 
+# One style object per look, shared by every cell that has it (openpyxl compares them per cell).
+WRAP = Alignment(wrap_text=True, vertical="top")
+LINK_FONT = Font(color="FF0563C1", underline="single")
+
+
 def numbered(problems: Sequence[Problem]) -> list[Item]:
     """Errors numbered 1..n in the receipt's order, then the warnings, unnumbered."""
     errors = [p for p in problems if p.severity == "error"]
@@ -196,7 +201,7 @@ def _summary(book: Workbook, items: list[Item], rebuilt: bool) -> Worksheet:
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             put_value(cell, _text(value) if isinstance(value, str) else value)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = WRAP
         ws.cell(row=r, column=1).fill = FILLS[p.severity]
         if p.sheet and p.row and p.column and p.sheet in book.sheetnames:
             link = ws.cell(row=r, column=1)
@@ -204,7 +209,7 @@ def _summary(book: Workbook, items: list[Item], rebuilt: bool) -> Worksheet:
             link.hyperlink = Hyperlink(
                 ref=link.coordinate, location=f"'{target}'!{p.column}{p.row}"
             )
-            link.font = Font(color="FF0563C1", underline="single")
+            link.font = LINK_FONT
     ws.freeze_panes = ws.cell(row=top + 1, column=1)
     _print_on_width(ws)
     return ws

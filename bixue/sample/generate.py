@@ -20,7 +20,7 @@ from pathlib import Path
 from bixue.config import Settings, Unit
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
 from bixue.forms.templates import render_workbook, sheet_layout
-from bixue.sample.mail import NAME_ENCODINGS, build_message
+from bixue.sample.mail import EVIDENCE_NAME, EVIDENCE_PDF, NAME_ENCODINGS, build_message
 from bixue.sample.model import Record, SampleWorld, rng_for, unit_workbooks
 
 __all__ = ["SampleYear", "build_message", "generate_year"]
@@ -29,6 +29,8 @@ __all__ = ["SampleYear", "build_message", "generate_year"]
 ALIAS_WRITERS = ("楚雄高新区", "市场化招商平台（州国有资本投资集团有限公司）")
 OFFICE_HOURS = (8, 9, 10, 11, 14, 15, 16, 17)
 LATE_COUNT = 3
+# Share of unit-months whose 附件3 mail forgets the new projects' documents (a warning each).
+EVIDENCE_FORGOTTEN = 0.15
 
 
 @dataclass
@@ -219,6 +221,12 @@ class YearWriter:
         )
         return f"{WORKBOOK_NAMES[workbook]}（{unit.name}{self.year}年{month}月）.xlsx", data
 
+    def sends_evidence(self, unit: Unit, month: int) -> bool:
+        """Whether the 附件3 mail carries its new projects' documents: most units remember."""
+        if not self.world.new_projects(unit.name, month):
+            return False
+        return rng_for(self.seed, "evidence", unit.name, month).random() >= EVIDENCE_FORGOTTEN
+
     def unit_month(self, index: int, unit: Unit, month: int) -> list[Outgoing]:
         """A unit's mail for a month: one bundled message or one per workbook, plus resends."""
         books = unit_workbooks(unit)
@@ -249,6 +257,8 @@ class YearWriter:
                 body += "    因工作安排，报表延迟报送，敬请谅解。\n"
             body += f"\n{unit.name}\n{_cn_date(sent_at)}\n"
             attachments = [self.attachment(unit, month, b, sent_at) for b in group]
+            if "a3" in group and self.sends_evidence(unit, month):
+                attachments.append((EVIDENCE_NAME, EVIDENCE_PDF))
             out.append(
                 Outgoing(
                     sent_at,

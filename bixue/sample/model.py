@@ -473,6 +473,14 @@ class SampleWorld:
             return {"stats_fdi": self.stats.fdi_rows(month)}
         raise KeyError(workbook)
 
+    def new_projects(self, unit: str, month: int) -> list[str]:
+        """Projects first reported this month at 在谈 or 已签约: their documents go along."""
+        return [
+            p.name
+            for p in self.projects.get(unit, [])
+            if p.first_month == month and p.stage(month) in ("在谈", "已签约")
+        ]
+
     def a3(self, unit: str, month: int) -> list[Record]:
         return [p.record(month) for p in self.projects[unit] if p.first_month <= month]
 

@@ -38,7 +38,10 @@ def test_tiny_month_has_the_promised_shape(tmp_path: Path) -> None:
     }
     assert month.workbooks == sum(month.by_workbook.values())
     parsed = parse_message(files[-1].read_bytes())
-    books = [parse_workbook(a.content) for a in parsed.attachments]
+    books = [parse_workbook(a.content) for a in parsed.attachments if a.filename.endswith("xlsx")]
+    # a scaled 附件3 holds only new projects: their documents go with it
+    documents = [a for a in parsed.attachments if a.filename.endswith(".pdf")]
+    assert bool(documents) == any(b.workbook == "a3" for b in books)
     assert books and all(b.workbook and not b.problems for b in books)
     sender = next(u for u in settings.units if parsed.sender in u.senders)
     for book in books:

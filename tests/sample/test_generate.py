@@ -21,7 +21,8 @@ from bixue.config import Settings, load_settings
 from bixue.forms.spec import FORMS, STAGES, TRIP_SCOPES, WORKBOOK_NAMES, WORKBOOKS, period_title
 from bixue.forms.templates import sheet_layout
 from bixue.sample.generate import SampleYear, build_message, generate_year
-from bixue.sample.model import unit_workbooks
+from bixue.sample.mail import EVIDENCE_NAME
+from bixue.sample.model import SampleWorld, unit_workbooks
 
 CODE = re.compile(r"^\d{4}—\d{6}—\d{2}—\d{2}—\d{6}$")
 CST = timezone(timedelta(hours=8))
@@ -84,6 +85,8 @@ def attachments(year: SampleYear) -> list[Attachment]:
         sender = msg["From"].addresses[0].addr_spec
         for part in msg.iter_attachments():
             name = part.get_filename()
+            if name == EVIDENCE_NAME:
+                continue  # a new project's documents, not a form
             workbook = by_name[name.split("（", 1)[0]]
             out.append(
                 Attachment(
@@ -451,3 +454,24 @@ def test_statistics_are_cumulative_consistent_and_varied(
     zero = {r["county"] for r in fdi[12] if r["fdi_wan_usd"] == 0}
     assert 1 <= len(zero) <= 3
     assert [r["county"] for r in fdi[12]] == counties
+
+
+def test_most_mail_with_new_projects_carries_their_documents_and_some_forgets(
+    year: SampleYear, settings: Settings
+) -> None:
+    world = SampleWorld(settings, 2023, 2023)
+    units = {u.senders[0]: u.name for u in settings.units}
+    with_documents, without = 0, 0
+    for path in year.messages:
+        msg = _parse(path)
+        names = [part.get_filename() or "" for part in msg.iter_attachments()]
+        if not any(n.startswith(WORKBOOK_NAMES["a3"]) for n in names):
+            continue
+        unit = units[msg["From"].addresses[0].addr_spec]
+        if not world.new_projects(unit, msg["Date"].datetime.month):
+            assert EVIDENCE_NAME not in names
+        elif EVIDENCE_NAME in names:
+            with_documents += 1
+        else:
+            without += 1
+    assert with_documents > 3 * without > 0
