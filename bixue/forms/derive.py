@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -49,6 +50,7 @@ def places(text: object) -> list[str]:
     return [p for p in PLACE_SPLIT.split(unicodedata.normalize("NFKC", text)) if p]
 
 
+@lru_cache(maxsize=8192)
 def place_kind(text: object) -> str | None:
     """请进来 when every place is inside the prefecture, else 走出去 (附件5 注2)."""
     named = places(text)
@@ -58,6 +60,7 @@ def place_kind(text: object) -> str | None:
     return "请进来" if inside else "走出去"
 
 
+@lru_cache(maxsize=8192)
 def out_of_province(text: object) -> int | None:
     """1 when any place lies outside Yunnan (省外), 0 when all are inside."""
     named = places(text)
@@ -66,11 +69,13 @@ def out_of_province(text: object) -> int | None:
     return int(any(not any(k in p for k in YUNNAN_PLACES) for p in named))
 
 
+@lru_cache(maxsize=8192)
 def company_count(text: object) -> int:
     """How many firms a 企业名单 lists (separated by 、，; or line breaks)."""
     return len([c for c in LIST_SPLIT.split(_text(text) or "") if c.strip()])
 
 
+@lru_cache(maxsize=8192)
 def leader_rank(value: object) -> str:
     """top for 州委书记/州长 (州级党政“一把手”), leader for other prefecture leaders, else none."""
     text = _text(value)

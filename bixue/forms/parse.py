@@ -7,7 +7,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache, lru_cache
@@ -399,6 +399,24 @@ def _convert_number(value: Any, col: Column) -> tuple[Any, str | None]:
     return number, None if number is not None else _as_text(value)
 
 
+_UNSEEN = object()
+
+
+def _memoised(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """convert, computed once per distinct text: a column repeats its sites, stages, dates."""
+    seen: dict[str, Any] = {}
+
+    def once(raw: Any) -> Any:
+        if type(raw) is not str:
+            return convert(raw)
+        hit = seen.get(raw, _UNSEEN)
+        if hit is _UNSEEN:
+            hit = seen[raw] = convert(raw)
+        return hit
+
+    return once
+
+
 def convert_column(raws: list[Any], col: Column, year: int | None) -> dict[str, list[Any]]:
     """convert_cell over one column's cells, with the common cell types read directly."""
     kind = col.kind
@@ -415,13 +433,15 @@ def convert_column(raws: list[Any], col: Column, year: int | None) -> dict[str, 
             invalid.append(bad)
         return {col.key: values, col.key + INVALID: invalid}
     if kind == "text":
-        return {col.key: [_text_cell(raw) for raw in raws]}
+        text = _memoised(_text_cell)
+        return {col.key: [text(raw) for raw in raws]}
     if kind == "code":
         return {col.key: [None if _is_blank(raw) else normal_code(raw) for raw in raws]}
     spans = [f"{col.key}_start", f"{col.key}_end"] if kind == "date_range" else []
     out: dict[str, list[Any]] = {name: [] for name in (col.key, *spans, col.key + INVALID)}
+    cell = _memoised(lambda raw: convert_cell(raw, col, year))
     for raw in raws:
-        fields, bad = convert_cell(raw, col, year)
+        fields, bad = cell(raw)
         for name, value in fields.items():
             out[name].append(value)
         out[col.key + INVALID].append(bad)
