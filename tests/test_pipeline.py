@@ -71,3 +71,23 @@ def test_a_month_in_small_batches_lands_as_the_month_in_one_batch(
         for s in (whole_settings, small_settings)
     ]
     assert len(outboxes[0]) == len(outboxes[1]) > 20
+
+
+def test_releasing_a_sheet_keeps_its_row_count_and_lets_the_rows_go() -> None:
+    import gc
+    import weakref
+
+    import numpy as np
+    import pandas as pd
+
+    from bixue.forms.parse import ParsedSheet
+
+    values = np.array([f"项目{i}" for i in range(1000)], dtype=object)
+    sheet = ParsedSheet("a3", "Sheet1", pd.DataFrame({"project_name": values}), {})
+    rows = weakref.ref(values)
+    del values
+    sheet.release()
+    gc.collect()
+    assert sheet.rows == 1000 and sheet.frame.empty
+    assert list(sheet.frame.columns) == ["project_name"]
+    assert rows() is None  # nothing holds the 1,000 rows any more

@@ -71,7 +71,7 @@ class ParsedSheet:
         """Drop the rows (loaded, they are read from the warehouse) and keep their count."""
         if self.released_rows is None:
             self.released_rows = len(self.frame)
-            self.frame = self.frame.iloc[0:0]
+            self.frame = self.frame.iloc[0:0].copy()  # a slice would keep the rows alive
 
 
 @dataclass
