@@ -116,6 +116,9 @@ class RunSettings(_Strict):
     # Messages are read, checked and loaded in batches of at most this many megabytes of
     # attachments (a message is never split), so a month's memory is one batch's rows.
     batch_megabytes: float = Field(default=24.0, gt=0)
+    # Processes that parse a batch's workbooks when it has many (0: one per core; 1: parse in
+    # the run's own process). Parsing is most of a large month's work and needs no database.
+    parse_workers: int = Field(default=0, ge=0)
 
 
 class SettingsFile(_Strict):
@@ -355,6 +358,12 @@ class Settings:
         """Attachment bytes per batch of a run (BIXUE_BATCH_MB overrides settings.yaml)."""
         megabytes = _env("BIXUE_BATCH_MB") or self.file.run.batch_megabytes
         return int(float(megabytes) * 1024 * 1024)
+
+    @property
+    def parse_workers(self) -> int:
+        """Processes parsing workbooks (BIXUE_PARSE_WORKERS overrides; 0 is one per core)."""
+        workers = int(_env("BIXUE_PARSE_WORKERS") or self.file.run.parse_workers)
+        return workers or os.cpu_count() or 1
 
     @property
     def landing_path(self) -> Path:

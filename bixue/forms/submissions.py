@@ -6,12 +6,11 @@ import hashlib
 import re
 from datetime import datetime
 from functools import cache, lru_cache
-from pathlib import Path
 
 from bixue.config import Settings
-from bixue.forms.derive import derive
-from bixue.forms.parse import norm, parse_workbook
+from bixue.forms.parse import ParsedWorkbook, norm
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
+from bixue.forms.workers import parse_file, parse_files
 from bixue.model import LandedAttachment, LandedMessage, Submission
 from bixue.periods import parse_period, period_key
 from bixue.rules.problem import Problem
@@ -149,8 +148,18 @@ def _fallback_period(settings: Settings, received: datetime | None) -> str | Non
     return period_key(local.year, local.month)
 
 
+def admin_codes(settings: Settings) -> dict[str, str]:
+    """Unit name -> GB/T 2260 code, for the 附件4 code checks."""
+    return {u.name: u.admin_code for u in settings.units if u.admin_code}
+
+
 def read_submission(
-    settings: Settings, msg: LandedMessage, att: LandedAttachment, who: str, role: str
+    settings: Settings,
+    msg: LandedMessage,
+    att: LandedAttachment,
+    who: str,
+    role: str,
+    parsed: ParsedWorkbook | None = None,
 ) -> Submission:
     """One attachment as a submission: parsed, identified and dated, problems collected."""
     sub = Submission(
@@ -170,10 +179,8 @@ def read_submission(
         )
         sub.period = _fallback_period(settings, msg.received_at)
         return sub
-    parsed = parse_workbook(Path(att.stored_path).read_bytes())
-    codes = {u.name: u.admin_code for u in settings.units if u.admin_code}
-    for sheet in parsed.sheets:
-        sheet.frame = derive(sheet.form, sheet.frame, codes)
+    if parsed is None:
+        parsed = parse_file(att.stored_path, admin_codes(settings))
     sub.workbook, sub.sheets = parsed.workbook, parsed.sheets
     sub.problems.extend(parsed.problems)
     for sheet in parsed.sheets:
@@ -201,7 +208,7 @@ def read_submission(
 
 def read_submissions(settings: Settings, messages: list[LandedMessage]) -> list[Submission]:
     """Every workbook of every message; messages that carry none get their final state here."""
-    submissions: list[Submission] = []
+    jobs: list[tuple[LandedMessage, LandedAttachment, tuple[str, str]]] = []
     for msg in messages:
         who = sender_identity(settings, msg.sender)
         if msg.auto_reply:
@@ -222,8 +229,14 @@ def read_submissions(settings: Settings, messages: list[LandedMessage]) -> list[
         if not forms:
             msg.state, msg.reasons = "ignored", ["邮件中没有Excel报表附件"]
             continue
-        submissions.extend(read_submission(settings, msg, att, *who) for att in forms)
-    return submissions
+        jobs.extend((msg, att, who) for att in forms)
+    readable = [att.stored_path for _, att, _ in jobs if att.kind not in REFUSED_KINDS]
+    parsed = parse_files(readable, admin_codes(settings), settings.parse_workers)
+    # pop: the same file sent twice is parsed again for its second submission, not shared
+    return [
+        read_submission(settings, msg, att, *who, parsed.pop(att.stored_path, None))
+        for msg, att, who in jobs
+    ]
 
 
 def due_now(submissions: list[Submission], period: str) -> tuple[set[str], set[str]]:
