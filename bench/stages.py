@@ -167,6 +167,11 @@ def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
     )
     timer.count("score", len(scored.scores.lines), len(settings.units))
     stages = {name: timer.steps[name] for name in STAGES}
+    from bixue.forms.workers import shutdown
+
+    workers = settings.parse_workers if shutdown() else 0
+    # Parse workers are children: the largest one's peak, once they have ended.
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers else 0.0
     statuses = [s.status for s in submissions]
     return {
         "imports": imports,
@@ -175,6 +180,10 @@ def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
         "data_s": round(sum(s["wall_s"] for s in stages.values()), 4),
         "data_cpu_s": round(sum(s["cpu_s"] for s in stages.values()), 4),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "parse_workers": workers,
+        "worker_peak_rss_mb": round(child_mb, 1),
+        # an upper bound for the machine: this process's peak plus every worker at its peak
+        "peak_rss_with_workers_mb": round(peak_rss_mb() + workers * child_mb, 1),
         "counts": {
             "messages": len(messages),
             "attachments": sum(len(m.attachments) for m in messages),

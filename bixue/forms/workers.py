@@ -55,3 +55,12 @@ def parse_files(
         log.warning("parse workers stopped; parsing %d workbooks in-process", len(paths))
         _pools.pop(workers, None)
         return {path: parse_file(path, codes) for path in paths}
+
+
+def shutdown() -> int:
+    """Stop the parse workers (they end with the process anyway); how many pools there were."""
+    pools = list(_pools.values())
+    _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True)
+    return len(pools)
