@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--budget",
         type=float,
-        default=180.0,
+        default=300.0,
         metavar="SECONDS",
         help="stop a scale's pipeline run after this long and report what finished (0: none)",
     )
