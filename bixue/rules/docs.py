@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from bixue.forms.spec import FORMS
-from bixue.rules.validate import SuiteRun, _quiet_gx, load_suite, run_suites, suite_path
+from bixue.rules.validate import SuiteRun, load_suite, quiet_gx, run_suites, suite_path
 
 if TYPE_CHECKING:
     from great_expectations.data_context import AbstractDataContext
@@ -88,7 +88,7 @@ def store_results(home: Path, runs: list[SuiteRun], run_name: str) -> None:
         ValidationResultIdentifier,
     )
 
-    _quiet_gx()
+    quiet_gx()
     store = _context(Path(home)).validation_results_store
     run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
     for run in runs:
@@ -107,7 +107,7 @@ def store_results(home: Path, runs: list[SuiteRun], run_name: str) -> None:
 
 def render_site(home: Path, years: Iterable[int]) -> Path:
     """The office's site from every stored result, with the suites of these years; index.html."""
-    _quiet_gx()
+    quiet_gx()
     home = Path(home)
     context = _context(home)
     for year in sorted(set(years)):

@@ -105,7 +105,7 @@ class SuiteRun:
     batch_id: str
 
 
-def _quiet_gx() -> None:
+def quiet_gx() -> None:
     """GX sets INFO on some of its own loggers; its chatter is not the office's business."""
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("great_expectations"):
@@ -123,7 +123,7 @@ def run_suites(frames: Mapping[str, pd.DataFrame], year: int) -> list[SuiteRun]:
         return []
     import great_expectations as gx
 
-    _quiet_gx()
+    quiet_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}  # type: ignore[assignment]
     source = context.data_sources.add_pandas("forms")
