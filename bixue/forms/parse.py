@@ -424,7 +424,7 @@ def convert_column(raws: list[Any], col: Column, year: int | None) -> dict[str, 
         values: list[Any] = []
         invalid: list[str | None] = []
         for raw in raws:
-            if raw is None or raw == "" or (type(raw) is str and not raw.strip()):
+            if _is_blank(raw):
                 values.append(None)
                 invalid.append(None)
                 continue
@@ -619,12 +619,6 @@ def recognise(head: list[list[str]]) -> tuple[FormSpec, Located | None] | None:
     scored = [(_score(head, spec), spec) for spec in FORMS.values()]
     (score, located), spec = max(scored, key=lambda pair: pair[0][0])
     return (spec, located) if score >= 30 else None
-
-
-def recognise_sheet(grid: list[list[Any]]) -> FormSpec | None:
-    """The form whose headers (and title) this sheet carries best; None when none fits."""
-    found = recognise(head_of(grid))
-    return found[0] if found else None
 
 
 def parse_workbook(content: bytes) -> ParsedWorkbook:
