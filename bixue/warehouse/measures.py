@@ -142,13 +142,14 @@ def _county_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: In
         }
 
 
-def _projects(engine: Engine, p: ScoringPeriod) -> dict[str, dict[str, Decimal]]:
+def project_counts(engine: Engine, period: str) -> dict[str, dict[str, Decimal]]:
     """在谈 ≥5亿 projects at the period's end and projects newly signed in the year, per unit.
 
     Decision: January's report is the year's baseline inventory. A project counts as newly
     signed when its latest stage is 已签约 or later and it was 在谈 in an earlier report of the
     year or first appeared after January; one already signed in January was signed before.
     """
+    p = scoring_period(period)
     # Only each project's first and latest report matter: keep those two, not the whole year
     # (a national month has hundreds of thousands of report lines).
     history: dict[tuple[str, str], tuple[Any, Any]] = {}
@@ -199,7 +200,7 @@ def _group_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: Inp
             # ... but a 州级党政“一把手” trip counts once, for its lead unit (附件2 说明2).
             lead = unit_from_text(settings, r["lead_unit"]) or r["unit"]
             top_trips.setdefault((norm(r["activity"]), str(r["dates_start"])), lead)
-    projects = _projects(engine, p)
+    projects = project_counts(engine, p.key)
     for unit, target in targets.items():
         if target.source == "statistics":
             parts = [industry.get(i) for i in target.scope]
