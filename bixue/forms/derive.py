@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 
+from bixue.forms.parse import norm
+
 # Places inside the prefecture: its county-level units and the common ways of naming them.
 PREFECTURE_PLACES = (
     "楚雄",
@@ -142,8 +144,15 @@ def derive_a4(frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFra
     )
 
 
+def derive_a3(frame: pd.DataFrame) -> pd.DataFrame:
+    """附件3 rows with the key that matches a project's reports across months and spellings."""
+    return _assign(frame, project_key=[norm(v) or None for v in frame["project_name"]])
+
+
 def derive(form: str, frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFrame:
     """The frame with its form's derived fields filled in (unchanged for other forms)."""
+    if form == "a3":
+        return derive_a3(frame)
     if form == "a5":
         return derive_a5(frame)
     if form == "a4":

@@ -77,6 +77,10 @@ A3 = FormSpec(
     submitters="unit",
     categories=("county", "group"),
     keywords=("5亿元以上", "项目推进情况"),
+    derived=(
+        # 项目名称 as compared (NFKC, no white space): one project across months and spellings
+        ("project_key", "text"),
+    ),
     columns=(
         Column("seq", "序号", "integer", width=6),
         Column("project_name", "项目名称", required=True, width=24),

@@ -148,35 +148,21 @@ def project_counts(engine: Engine, period: str) -> dict[str, dict[str, Decimal]]
     Decision: January's report is the year's baseline inventory. A project counts as newly
     signed when its latest stage is 已签约 or later and it was 在谈 in an earlier report of the
     year or first appeared after January; one already signed in January was signed before.
+    The database matches each project's reports (by project_key) and counts them; a national
+    month has hundreds of thousands of report lines, which never come to Python.
     """
     p = scoring_period(period)
-    # Only each project's first and latest report matter: keep those two, not the whole year
-    # (a national month has hundreds of thousands of report lines).
-    history: dict[tuple[str, str], tuple[Any, Any]] = {}
-    params = {"first_period": p.first_report_month, "period": p.report_month}
-    with engine.connect() as conn:
-        streamed = conn.execution_options(stream_results=True, yield_per=20_000)
-        for r in streamed.execute(sql("measure_project_reports"), params):
-            key = (r.unit, norm(r.project_name))
-            first, latest = history.get(key, (r, r))
-            # Spellings that normalise alike interleave in the sort: compare the periods.
-            history[key] = (
-                first if first.period <= r.period else r,
-                r if r.period >= latest.period else latest,
-            )
+    params = {"first_period": p.first_report_month, "period": p.report_month, "talks": STAGES[0]}
     counts: dict[str, dict[str, Decimal]] = defaultdict(
         lambda: {k: Decimal(0) for k in ("talks_5yi", "new_signed_5yi", "new_signed_10yi")}
     )
-    for (unit, _), (first, latest) in history.items():
-        if latest.period != p.report_month:
-            continue  # no longer reported: it is not counted in the cumulative figure
-        amount = exact(latest.investment_yi) or Decimal(0)
-        if latest.stage == STAGES[0] and amount >= 5:
-            counts[unit]["talks_5yi"] += 1
-        new = first.stage == STAGES[0] or first.period != p.first_report_month
-        if latest.stage in SIGNED and new:
-            counts[unit]["new_signed_5yi"] += int(amount >= 5)
-            counts[unit]["new_signed_10yi"] += int(amount >= 10)
+    for r in _rows(engine, "measure_project_counts", **params):
+        unit, n, size = r["unit"], int(r["projects"]), int(r["size_yi"])
+        if r["stage"] == STAGES[0] and size >= 5:
+            counts[unit]["talks_5yi"] += n
+        if r["stage"] in SIGNED and int(r["is_new"]):
+            counts[unit]["new_signed_5yi"] += n if size >= 5 else 0
+            counts[unit]["new_signed_10yi"] += n if size >= 10 else 0
     return counts
 
 
