@@ -24,9 +24,42 @@ from typing import Any  # noqa: E402
 STAGES = ("mailbox_read", "parse", "validate", "load", "measures", "score", "notices")
 
 
+def _hwm_mb(pid: str | int = "self") -> float | None:
+    """A process's peak resident memory (VmHWM), None when /proc does not tell."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            line = next((ln for ln in fh if ln.startswith("VmHWM:")), None)
+    except OSError:
+        return None
+    return int(line.split()[1]) / 1024 if line else None
+
+
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident memory so far.
+
+    VmHWM, not ru_maxrss: Linux carries the parent's resident size at fork (or its peak, with
+    vfork) across exec into ru_maxrss, so a child would show its parent's memory as its own.
+    """
+    found = _hwm_mb()
+    return found if found is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def children_peak_rss_mb() -> list[float]:
+    """The peak resident memory of each live spawned worker (multiprocessing's spawn_main)."""
+    me, peaks = str(os.getpid()), []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as fh:
+                ppid = fh.read().rsplit(")", 1)[1].split()[1]
+            with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
+                worker = b"spawn_main" in fh.read()
+        except (OSError, IndexError):
+            continue
+        if ppid == me and worker and (peak := _hwm_mb(entry.name)) is not None:
+            peaks.append(peak)
+    return peaks
 
 
 def cpu_s() -> float:
@@ -169,9 +202,11 @@ def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
     stages = {name: timer.steps[name] for name in STAGES}
     from bixue.forms.workers import shutdown
 
-    workers = settings.parse_workers if shutdown() else 0
-    # Parse workers are children: the largest one's peak, once they have ended.
-    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers else 0.0
+    # Each parse worker's own peak, read while it lives (RUSAGE_CHILDREN would report this
+    # process's size at the moment it started them; see peak_rss_mb).
+    child_peaks = children_peak_rss_mb()
+    workers = len(child_peaks) if shutdown() else 0
+    child_mb = max(child_peaks, default=0.0)
     statuses = [s.status for s in submissions]
     return {
         "imports": imports,
@@ -183,7 +218,7 @@ def run(home: Path, config_dir: Path, period: str) -> dict[str, Any]:
         "parse_workers": workers,
         "worker_peak_rss_mb": round(child_mb, 1),
         # an upper bound for the machine: this process's peak plus every worker at its peak
-        "peak_rss_with_workers_mb": round(peak_rss_mb() + workers * child_mb, 1),
+        "peak_rss_with_workers_mb": round(peak_rss_mb() + sum(child_peaks), 1),
         "counts": {
             "messages": len(messages),
             "attachments": sum(len(m.attachments) for m in messages),

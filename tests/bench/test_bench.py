@@ -88,3 +88,26 @@ def test_tiny_report_has_every_field(tmp_path: Path) -> None:
     assert scale["data_s"] > 0 and scale["peak_rss_mb"] > 0
     assert report["scoring"]["periods"] == 4
     assert report["machine"]["nproc"] >= 1
+
+
+def _allocate_in_worker(megabytes: int) -> int:
+    block = bytearray(megabytes * 1024 * 1024)
+    block[::4096] = b"x" * len(block[::4096])  # touch every page so it is resident
+    return len(block)
+
+
+def test_worker_memory_is_the_workers_own_not_its_parents_at_start() -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bench.stages import children_peak_rss_mb, peak_rss_mb
+
+    parent = bytearray(300 * 1024 * 1024)
+    parent[::4096] = b"x" * len(parent[::4096])
+    assert peak_rss_mb() >= 300
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert pool.submit(_allocate_in_worker, 120).result() == 120 * 1024 * 1024
+        [worker] = children_peak_rss_mb()
+    # the worker touched 120 MB of its own; the parent's 300 MB are not counted in it
+    assert 120 <= worker < 250
+    del parent
