@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import multiprocessing
+import os
 import random
 import shutil
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +40,7 @@ YEAR = 2023
 SEED = 2023
 PLACEHOLDER = "BXUNITPLACEHOLDER"
 VARIANTS = 4  # distinct contents per workbook kind at a fixed row count
+PARALLEL_FROM = 8  # prefectures from which mail is written by one process per core
 # Yunnan's 16 prefecture-level divisions; 楚雄州 keeps the configured names.
 PREFECTURES = (
     "楚雄州",
@@ -244,6 +248,27 @@ class Renderer:
         return self._cache[key]
 
 
+@dataclass(frozen=True)
+class Bases:
+    """Every base workbook a month needs, rendered: what the mail-writing processes share."""
+
+    scale: Scale
+    rendered: dict[tuple[str, str], tuple[bytes, int]]
+
+    @classmethod
+    def render(cls, renderer: Renderer, units: list[Unit], prefectures: int) -> Bases:
+        """Render each distinct content once (contents repeat every VARIANTS prefectures)."""
+        for index in range(min(prefectures, VARIANTS)):
+            for unit in units:
+                for book in unit_workbooks(scaled_unit(unit, index)):
+                    renderer.base(unit, book, index)
+        return cls(renderer.scale, dict(renderer._cache))
+
+    def base(self, unit: Unit, book: str, index: int) -> tuple[bytes, int]:
+        pooled = self.scale.rows is not None
+        return self.rendered[(book, str(index % VARIANTS)) if pooled else (book, unit.name)]
+
+
 def _sent_at(rng: random.Random, settings: Settings, month: int) -> datetime:
     day, hour = rng.randint(10, 18), rng.choice((8, 9, 10, 11, 14, 15, 16, 17))
     return datetime(
@@ -259,7 +284,7 @@ def _deliver(root: Path, data: bytes, sent_at: datetime) -> None:
 
 
 def _unit_mail(
-    settings: Settings, renderer: Renderer, unit: Unit, index: int, number: int
+    settings: Settings, renderer: Renderer | Bases, unit: Unit, index: int, number: int
 ) -> Iterator[tuple[bytes, datetime, int, int]]:
     """(mail, sent at, rows, workbooks): all workbooks in one mail, or one mail per workbook."""
     month = renderer.scale.month
@@ -312,8 +337,38 @@ def _provider_mail(settings: Settings, world: SampleWorld, month: int) -> tuple[
     return raw, rows
 
 
-def generate_month(scale: Scale, root: Path) -> Month:
-    """A fresh bench home under `root` (config, mailbox) holding one month at `scale`."""
+def _write_prefectures(
+    bases: Bases, home: Path, config_dir: Path, indexes: list[int]
+) -> dict[str, Any]:
+    """The mail of these prefectures into the month's Maildir; what was written (a worker).
+
+    A unit's mail depends only on its prefecture and its place in the config, so slices of
+    prefectures written apart make the same files as one pass.
+    """
+    settings = Settings(home=home, config_dir=config_dir)
+    real = Settings(home=home, config_dir=CONFIG_DIR)
+    box = settings.mailbox_path
+    done: dict[str, Any] = {"messages": 0, "workbooks": 0, "rows": 0, "bytes": 0, "books": {}}
+    for index in indexes:
+        for position, unit in enumerate(real.units):
+            for book in unit_workbooks(scaled_unit(unit, index)):
+                done["books"][book] = done["books"].get(book, 0) + 1
+            number = index * len(real.units) + position
+            for raw, sent_at, rows, books in _unit_mail(settings, bases, unit, index, number):
+                _deliver(box, raw, sent_at)
+                done["messages"] += 1
+                done["workbooks"] += books
+                done["rows"] += rows
+                done["bytes"] += len(raw)
+    return done
+
+
+def generate_month(scale: Scale, root: Path, workers: int | None = None) -> Month:
+    """A fresh bench home under `root` (config, mailbox) holding one month at `scale`.
+
+    Mail is written by `workers` processes (default: one per core), each a slice of the
+    prefectures; the base workbooks are rendered once, here.
+    """
     if root.exists():
         shutil.rmtree(root)
     home, config_dir = root / "home", root / "config"
@@ -324,21 +379,31 @@ def generate_month(scale: Scale, root: Path) -> Month:
     settings = Settings(home=home, config_dir=config_dir)
     real = Settings(home=home, config_dir=CONFIG_DIR)
     world = SampleWorld(real, YEAR, SEED)
-    renderer = Renderer(world, scale)
+    bases = Bases.render(Renderer(world, scale), list(real.units), scale.prefectures)
     box = settings.mailbox_path
     for sub in ("new", "cur", "tmp"):
         (box / sub).mkdir(parents=True, exist_ok=True)
     month = Month(scale.name, period, home, config_dir, units=len(settings.units))
-    number = 0
-    for index in range(scale.prefectures):
-        for unit in real.units:
-            for book in unit_workbooks(scaled_unit(unit, index)):
-                month.by_workbook[book] = month.by_workbook.get(book, 0) + 1
-            for raw, sent_at, rows, books in _unit_mail(settings, renderer, unit, index, number):
-                _deliver(box, raw, sent_at)
-                month.messages, month.workbooks = month.messages + 1, month.workbooks + books
-                month.rows, month.bytes = month.rows + rows, month.bytes + len(raw)
-            number += 1
+    if workers is None:  # a few prefectures are written before worker processes would start
+        workers = (os.cpu_count() or 1) if scale.prefectures >= PARALLEL_FROM else 1
+    workers = max(1, min(workers, scale.prefectures))
+    slices = [list(range(scale.prefectures))[w::workers] for w in range(workers)]
+    if workers == 1:
+        written = [_write_prefectures(bases, home, config_dir, slices[0])]
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            jobs = [
+                pool.submit(_write_prefectures, bases, home, config_dir, part) for part in slices
+            ]
+            written = [job.result() for job in jobs]
+    for done in written:
+        month.messages += done["messages"]
+        month.workbooks += done["workbooks"]
+        month.rows += done["rows"]
+        month.bytes += done["bytes"]
+        for book, n in done["books"].items():
+            month.by_workbook[book] = month.by_workbook.get(book, 0) + n
     raw, rows = _provider_mail(settings, world, scale.month)
     _deliver(box, raw, datetime(YEAR, scale.month, 12, 10, tzinfo=settings.tz))
     month.messages, month.workbooks = month.messages + 1, month.workbooks + 2

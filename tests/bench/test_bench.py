@@ -111,3 +111,17 @@ def test_worker_memory_is_the_workers_own_not_its_parents_at_start() -> None:
     # the worker touched 120 MB of its own; the parent's 300 MB are not counted in it
     assert 120 <= worker < 250
     del parent
+
+
+def test_mail_written_by_several_processes_is_the_same_as_by_one(tmp_path: Path) -> None:
+    import hashlib
+
+    def mailbox(root: Path) -> dict[str, str]:
+        new = root / "home" / "mailbox" / "new"
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in new.iterdir()}
+
+    one = generate_month(SCALES["tiny"], tmp_path / "one", workers=1)
+    two = generate_month(SCALES["tiny"], tmp_path / "two", workers=2)
+    assert one.to_dict() == two.to_dict()
+    assert mailbox(tmp_path / "one") == mailbox(tmp_path / "two")
+    assert len(mailbox(tmp_path / "one")) == one.messages
