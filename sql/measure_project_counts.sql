@@ -19,49 +19,46 @@ with reports as (
       and f.project_key is not null
 ),
 
-ranked as (
+projects as (
+    -- one line per project: its first report's stage and month, its latest report's stage,
+    -- month and amount (one sort: every value is read off the same ordered window)
     select
         unit,
-        project_key,
-        period,
-        stage,
-        investment_yi,
-        row_number() over (
-            partition by unit, project_key order by period, sheet, excel_row
-        ) as from_first,
-        row_number() over (
-            partition by unit, project_key order by period desc, sheet desc, excel_row desc
-        ) as from_latest
+        first_value(stage) over reports_in_order as first_stage,
+        first_value(period) over reports_in_order as first_period,
+        last_value(stage) over reports_in_order as stage,
+        last_value(period) over reports_in_order as period,
+        last_value(investment_yi) over reports_in_order as investment_yi,
+        row_number() over reports_in_order as line
     from reports
+    window reports_in_order as (
+        partition by unit, project_key
+        order by period, sheet, excel_row
+        rows between unbounded preceding and unbounded following
+    )
 ),
 
 latest as (
-    select unit, project_key, stage, investment_yi
-    from ranked
-    where from_latest = 1
-      and period = :period
-),
-
-first_reports as (
     select
         unit,
-        project_key,
-        case when stage = :talks or period <> :first_period then 1 else 0 end as is_new
-    from ranked
-    where from_first = 1
+        stage,
+        investment_yi,
+        case when first_stage = :talks or first_period <> :first_period then 1 else 0 end as is_new
+    from projects
+    where line = 1
+      and period = :period
 )
 
 select
-    l.unit,
-    l.stage,
-    f.is_new,
+    unit,
+    stage,
+    is_new,
     case
-        when l.investment_yi >= 10 then 10
-        when l.investment_yi >= 5 then 5
+        when investment_yi >= 10 then 10
+        when investment_yi >= 5 then 5
         else 0
     end as size_yi,
     count(*) as projects
-from latest as l
-inner join first_reports as f on f.unit = l.unit and f.project_key = l.project_key
-group by l.unit, l.stage, f.is_new, size_yi
-order by l.unit, l.stage, f.is_new, size_yi
+from latest
+group by unit, stage, is_new, size_yi
+order by unit, stage, is_new, size_yi
