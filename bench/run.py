@@ -153,6 +153,8 @@ def read_only(home: Path, config_dir: Path, period: str, quarter: str, root: Pat
 
 
 FLOW_SCALES = ("tiny", "realistic", "province")
+# The realistic month is compared with the floor, itself the best of two runs: so is it.
+FLOW_RUNS = {"realistic": 2}
 
 
 def ratio(a: float, b: float) -> float | None:
@@ -174,8 +176,9 @@ def bench_scale(
     started = time.perf_counter()
     month = generate_month(scale, base)
     generate_s = time.perf_counter() - started
-    flow_home = base / "flow_home"
-    shutil.copytree(month.home / "mailbox", flow_home / "mailbox")
+    # the stages run marks its mail processed: each flow run starts from this untouched copy
+    pristine = base / "mailbox_as_sent"
+    shutil.copytree(month.home / "mailbox", pristine)
     env = child_env(month.config_dir, root / "prefect")
     extra = ["--profile", str(profile)] if profile else []
     result: dict[str, Any] = {
@@ -220,8 +223,13 @@ def bench_scale(
     # its total) and cost make bench minutes: the real flow runs at the smaller scales only.
     if flow and result["completed"] and name in FLOW_SCALES:
         try:
-            counts, total_s = child("bench.flow", [str(flow_home), month.period], env, budget)
-            result |= {"total_s": round(total_s, 3), "flow_counts": counts}
+            runs = []
+            for n in range(FLOW_RUNS.get(name, 1)):
+                flow_home = base / f"flow_home_{n}"  # each run on its own copy of the mail
+                shutil.copytree(pristine, flow_home / "mailbox")
+                counts, seconds = child("bench.flow", [str(flow_home), month.period], env, budget)
+                runs.append(round(seconds, 3))
+            result |= {"total_s": min(runs), "total_runs_s": runs, "flow_counts": counts}
         except OverBudgetError as exc:
             result["flow_unfinished_after_s"] = round(exc.seconds, 1)
     result["ratios"] = _ratios(result)
@@ -363,6 +371,11 @@ def _workers(scale: dict[str, Any]) -> str:
     )
 
 
+def _best_of(scale: dict[str, Any]) -> str:
+    runs = scale.get("total_runs_s") or []
+    return f", best of {runs}" if len(runs) > 1 else ""
+
+
 def summary(report: dict[str, Any]) -> str:
     """The figures as a person reads them."""
     m = report["machine"]
@@ -401,7 +414,7 @@ def summary(report: dict[str, Any]) -> str:
             f"GX {_f(imp.get('great_expectations_s'))} s",
             f"baseline: calamine read {_f(b['read_s'], 3)} s + executemany insert "
             f"{_f(b['insert_s'], 3)} s = {_f(b['baseline_s'], 3)} s ({b['rows']:,} rows)",
-            f"total (real flow, fresh process) {_f(s['total_s'])} s = "
+            f"total (real flow, fresh process{_best_of(s)}) {_f(s['total_s'])} s = "
             f"{_f(r['total_over_floor'])} × floor; parse+validate+load = "
             f"{_f(r['parse_validate_load_over_baseline'])} × baseline "
             f"(parse {_f(r['parse_over_raw_read'])} × read, load {_f(r['load_over_raw_insert'])} "
