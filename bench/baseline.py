@@ -8,6 +8,7 @@ landed the month; prints one JSON line. The insert is SQLAlchemy Core executeman
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,17 +33,42 @@ def data_rows(grid: list[list[Any]]) -> list[list[Any]]:
     return out
 
 
-def read_all(paths: list[Path]) -> tuple[list[tuple[Any, ...]], float]:
+def read_all(paths: list[Path], processes: int = 1) -> tuple[list[tuple[Any, ...]], float]:
     """Every data row of every sheet of every workbook, as flat tuples; and the read's seconds.
 
-    Only opening the files and python-calamine's to_python() count as the read; padding the
-    rows into tuples for the insert does not.
+    With one process only opening the files and python-calamine's to_python() count as the
+    read. With several (as many as the pipeline's parse workers, when it uses them) the read
+    is the wall time of them all, handing their rows back included, as the pipeline's is.
     """
+    if processes < 2:
+        return _read(list(enumerate(paths)))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    numbered = list(enumerate(paths))
+    parts = [numbered[i::processes] for i in range(processes)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        list(pool.map(_started, range(processes)))  # workers up before the clock starts
+        started = time.perf_counter()
+        done = list(pool.map(_read, parts))
+        read_s = time.perf_counter() - started
+    rows = sorted((row for part, _ in done for row in part), key=lambda r: r[:3])
+    return rows, read_s
+
+
+def _started(_: int) -> bool:
+    import python_calamine  # noqa: F401
+
+    return True
+
+
+def _read(paths: list[tuple[int, Path]]) -> tuple[list[tuple[Any, ...]], float]:
     from python_calamine import CalamineWorkbook
 
     read_s = 0.0
     rows: list[tuple[Any, ...]] = []
-    for number, path in enumerate(paths):
+    for number, path in paths:
         started = time.perf_counter()
         book = CalamineWorkbook.from_path(str(path))
         grids = [
@@ -110,11 +136,16 @@ def workbooks(landing: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     landing, url = sys.argv[1:3] if argv is None else argv[:2]
+    from bixue.forms.workers import PARALLEL_FROM  # here: the read's workers need not import it
+
     paths = workbooks(Path(landing))
-    rows, read_s = read_all(paths)
+    # the pipeline parses a batch of PARALLEL_FROM or more workbooks with one process per core
+    processes = (os.cpu_count() or 1) if len(paths) >= PARALLEL_FROM else 1
+    rows, read_s = read_all(paths, processes)
     insert_s = insert_all(url, rows)
     result = {
         "files": len(paths),
+        "read_processes": processes,
         "rows": len(rows),
         "read_s": round(read_s, 4),
         "insert_s": round(insert_s, 4),

@@ -125,3 +125,20 @@ def test_mail_written_by_several_processes_is_the_same_as_by_one(tmp_path: Path)
     assert one.to_dict() == two.to_dict()
     assert mailbox(tmp_path / "one") == mailbox(tmp_path / "two")
     assert len(mailbox(tmp_path / "one")) == one.messages
+
+
+def test_raw_read_in_several_processes_gives_the_same_rows_as_one(tmp_path: Path) -> None:
+    from bench.baseline import read_all
+
+    month = generate_month(SCALES["tiny"], tmp_path / "tiny")
+    paths = []
+    for n, mail in enumerate(sorted((month.home / "mailbox" / "new").iterdir())):
+        for a in parse_message(mail.read_bytes()).attachments:
+            if a.filename.endswith(".xlsx"):
+                paths.append(tmp_path / f"{n}-{len(paths)}.xlsx")
+                paths[-1].write_bytes(a.content)
+    one, _ = read_all(paths, 1)
+    two, seconds = read_all(paths, 2)
+    assert one == two and seconds > 0
+    # every generated data row is read (the statistics office's tables are not scaled)
+    assert len(one) >= SCALES["tiny"].rows * (month.workbooks - 2)
