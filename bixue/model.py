@@ -30,6 +30,7 @@ class LandedAttachment:
     kind: str
     size: int
     stored_path: str
+    origin: str = ""  # the container (zip, winmail.dat) it came out of; "" when sent as is
 
 
 @dataclass

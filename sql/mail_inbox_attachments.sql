@@ -6,6 +6,7 @@ select
     a.name_flagged,
     a.kind,
     a.size,
+    a.origin,
     s.id as submission_id,
     s.status
 from attachment as a

@@ -80,7 +80,13 @@ def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any
         wanted = periods[digest] or {_local_month(settings, row["received_at"]) or ""}
         if period not in wanted:
             continue
-        origins = _origins(row["raw_path"])
+        stored = attachments[digest]
+        # mail recorded before migration 0008 has no origins stored: read them off the mail
+        origins = (
+            _origins(row["raw_path"])
+            if any(a["origin"] is None for a in stored)
+            else {a["sha256"]: a["origin"] for a in stored if a["origin"]}
+        )
         forms = [a["submission_id"] for a in attachments[digest] if a["submission_id"]]
         out.append(
             {

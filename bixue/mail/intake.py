@@ -100,6 +100,7 @@ def land_message(
             kind=a.kind,
             size=len(a.content),
             stored_path=str(store_attachment(landing / "attachments", a)),
+            origin=a.origin or "",
         )
         for a in parsed.attachments
     ]

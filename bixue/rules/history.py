@@ -97,15 +97,20 @@ def check_projects(
     last = {p.project: p.stage for p in earlier if p.period == last_period}
     problems: list[Problem] = []
     present = set()
-    for row in sheet.frame.to_dict("records"):
-        name, stage = norm(row["project_name"] or ""), row["stage"]
+    frame = sheet.frame
+    keys = frame["project_key"] if "project_key" in frame else [None] * len(frame)
+    for key, raw_name, stage, excel_row in zip(
+        keys, frame["project_name"], frame["stage"], frame["excel_row"], strict=True
+    ):
+        # the key derive() stored; a frame built without it is keyed here the same way
+        name = key if key is not None else norm(raw_name or "")
         present.add(name)
         if name and name not in seen and stage in EVIDENCE and not has_evidence:
             problems.append(
                 _problem(
                     "a3.evidence_missing",
                     sheet,
-                    row["excel_row"],
+                    excel_row,
                     "stage",
                     EVIDENCE[stage],
                     "请将相关文件作为附件随报表一并发送（PDF、Word、PPT或图片均可）。",
@@ -118,7 +123,7 @@ def check_projects(
                 _problem(
                     "a3.stage_backwards",
                     sheet,
-                    row["excel_row"],
+                    excel_row,
                     "stage",
                     f"项目进展由上期的“{last[name]}”变为“{stage}”，阶段倒退。",
                     "如属实（如协议解除），请在「在谈项目洽谈情况或已签约项目推进情况」中说明原因；否则请更正。",

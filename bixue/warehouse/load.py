@@ -226,6 +226,7 @@ def _record_message(engine: Engine, msg: LandedMessage, subs: list[Submission], 
                         "kind": a.kind,
                         "size": a.size,
                         "stored_path": a.stored_path,
+                        "origin": a.origin,
                     }
                     for a in msg.attachments
                 ],

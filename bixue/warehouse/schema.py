@@ -49,6 +49,8 @@ attachment = Table(
     Column("kind", String(16), nullable=False),
     Column("size", Integer, nullable=False),
     Column("stored_path", Text, nullable=False),
+    # the container it was unpacked from, "" when sent as is; NULL: recorded before 0008
+    Column("origin", Text),
     PrimaryKeyConstraint("message_sha256", "sha256"),
 )
 
