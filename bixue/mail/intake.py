@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from bixue.config import ConfigError
 from bixue.mail.imap import ImapKey, ImapSource, UidValidityChangedError
-from bixue.mail.landing import store_attachment, store_raw_message
+from bixue.mail.landing import flush_to_disk, store_attachment, store_raw_message
 from bixue.mail.message import LIMITS, Limits, authentication_problem, parse_message
 from bixue.mail.source import MailSource
 from bixue.model import LandedAttachment, LandedMessage, RawMessage
@@ -82,7 +82,7 @@ def received_time(raw: bytes) -> datetime | None:
 
 
 def land_message(
-    landing: Path, raw: RawMessage, policy: IntakePolicy | None = None
+    landing: Path, raw: RawMessage, policy: IntakePolicy | None = None, *, sync: bool = True
 ) -> LandedMessage:
     """Store the raw message and each attachment under their hashes, and read the headers.
 
@@ -91,7 +91,7 @@ def land_message(
     """
     policy = policy or IntakePolicy.from_env()
     parsed = parse_message(raw.raw, policy.limits)
-    raw_path = store_raw_message(landing / "messages", raw.raw)
+    raw_path = store_raw_message(landing / "messages", raw.raw, sync=sync)
     attachments = [
         LandedAttachment(
             sha256=a.sha256,
@@ -99,7 +99,7 @@ def land_message(
             name_flagged=a.name_flagged,
             kind=a.kind,
             size=len(a.content),
-            stored_path=str(store_attachment(landing / "attachments", a)),
+            stored_path=str(store_attachment(landing / "attachments", a, sync=sync)),
             origin=a.origin or "",
         )
         for a in parsed.attachments
@@ -128,8 +128,12 @@ def land_message(
 
 
 def land_messages(landing: Path, raws: list[RawMessage]) -> list[LandedMessage]:
+    """Every message landed, and on disk before it is returned (one flush for them all)."""
     policy = IntakePolicy.from_env()
-    return [land_message(landing, raw, policy) for raw in raws]
+    landed = [land_message(landing, raw, policy, sync=False) for raw in raws]
+    if landed:
+        flush_to_disk()
+    return landed
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from yagmail.headers import resolve_addresses
 from yagmail.message import prepare_message
 
 from bixue.config import Settings, secret
-from bixue.mail.landing import write_atomically
+from bixue.mail.landing import flush_to_disk, write_atomically
 
 _KEY = re.compile(r"[a-z0-9-]+")
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
@@ -203,9 +203,16 @@ class Outbox:
         self.sender_name = sender_name
 
     def send(self, mail: OutgoingMail) -> str:
-        """Write atomically under the key; the same key again replaces the file."""
+        """Write atomically under the key; the same key again replaces the file.
+
+        On disk once `flush()` returns: a run flushes once after its notices, before it
+        records them as sent.
+        """
         raw = compose(mail, self.sender, self.sender_name)
-        return str(write_atomically(self.path / f"{mail.key}.eml", raw))
+        return str(write_atomically(self.path / f"{mail.key}.eml", raw, sync=False))
+
+    def flush(self) -> None:
+        flush_to_disk()
 
 
 def _starttls(settings: Settings) -> bool:
@@ -249,6 +256,9 @@ class SmtpMailer:
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
         return message_id(mail.key, sender)
+
+    def flush(self) -> None:
+        """Nothing to do: the server accepted each notice as it went."""
 
 
 def open_mailer(settings: Settings) -> Outbox | SmtpMailer:

@@ -34,4 +34,5 @@ def deliver(mailer: Outbox | SmtpMailer, notices: list[Notice]) -> list[dict[str
                 "sent_at": datetime.now(UTC).isoformat(),
             }
         )
+    mailer.flush()  # every notice written lasts before the ledger says it went
     return sent
