@@ -144,9 +144,14 @@ def derive_a4(frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFra
     )
 
 
+def project_key(name: object) -> str | None:
+    """A 项目名称 as compared (NFKC, no white space); None for a missing or blank name."""
+    return norm(name) or None
+
+
 def derive_a3(frame: pd.DataFrame) -> pd.DataFrame:
     """附件3 rows with the key that matches a project's reports across months and spellings."""
-    return _assign(frame, project_key=[norm(v) or None for v in frame["project_name"]])
+    return _assign(frame, project_key=[project_key(v) for v in frame["project_name"]])
 
 
 def derive(form: str, frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFrame:

@@ -87,7 +87,7 @@ def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any
             if any(a["origin"] is None for a in stored)
             else {a["sha256"]: a["origin"] for a in stored if a["origin"]}
         )
-        forms = [a["submission_id"] for a in attachments[digest] if a["submission_id"]]
+        forms = [a["submission_id"] for a in stored if a["submission_id"]]
         out.append(
             {
                 "received_at": row["received_at"],

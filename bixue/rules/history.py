@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
+from bixue.forms.derive import project_key
 from bixue.forms.parse import ParsedSheet, norm
 from bixue.forms.spec import A3, A4, STAGES
 from bixue.model import LandedMessage, Submission
@@ -103,7 +104,7 @@ def check_projects(
         keys, frame["project_name"], frame["stage"], frame["excel_row"], strict=True
     ):
         # the key derive() stored; a frame built without it is keyed here the same way
-        name = key if key is not None else norm(raw_name or "")
+        name = key or project_key(raw_name) or ""
         present.add(name)
         if name and name not in seen and stage in EVIDENCE and not has_evidence:
             problems.append(

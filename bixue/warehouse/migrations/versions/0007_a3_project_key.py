@@ -16,7 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from bixue.forms.parse import norm
+    from bixue.forms.derive import project_key
 
     op.add_column("fact_a3", sa.Column("project_key", sa.Text(), nullable=True))
     # Rows loaded before this revision get the key the loader now derives (bixue.forms.derive).
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.select(facts.c.submission_id, facts.c.sheet, facts.c.excel_row, facts.c.project_name)
     ).all()
     keyed = [
-        {"s": r.submission_id, "h": r.sheet, "r": r.excel_row, "key": norm(r.project_name) or None}
+        {"s": r.submission_id, "h": r.sheet, "r": r.excel_row, "key": project_key(r.project_name)}
         for r in rows
     ]
     if keyed:
