@@ -14,24 +14,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scale",
         choices=[*ALL, "all", "tiny", "national-slice"],
         default="all",
-        help="realistic, province, national or all (tiny: for tests; national-slice: a tenth)",
+        help=(
+            "规模：realistic（一个州）、province（全省）、national（全国）或 all"
+            "（tiny 供测试，national-slice 为全国的十分之一）"
+        ),
     )
-    parser.add_argument("--format", choices=["text", "json"], default="text")
-    parser.add_argument("--root", type=Path, help="work folder (default <home>/bench, var/bench)")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
+    parser.add_argument("--root", type=Path, help="工作目录（默认 <home>/bench，即 var/bench）")
+    parser.add_argument("--no-flow", action="store_true", help="不运行基线和 Prefect 流程")
     parser.add_argument(
-        "--no-flow", action="store_true", help="skip the floor and the Prefect flow runs"
+        "--profile", type=int, default=0, metavar="N", help="列出耗时最多的 N 个函数"
     )
-    parser.add_argument(
-        "--profile", type=int, default=0, metavar="N", help="list the N hottest functions"
-    )
-    parser.add_argument("--output", type=Path, help="also write the JSON report here")
-    parser.add_argument(
-        "--markdown", type=Path, help="replace the figures in this file (e.g. BENCHMARKS.md)"
-    )
+    parser.add_argument("--output", type=Path, help="另将 JSON 报告写入此文件")
+    parser.add_argument("--markdown", type=Path, help="更新此文件中的数据（如 BENCHMARKS.md）")
     parser.add_argument(
         "--budget",
         type=float,
         default=300.0,
-        metavar="SECONDS",
-        help="stop a scale's pipeline run after this long and report what finished (0: none)",
+        metavar="秒数",
+        help="某一规模的流程运行超过此时长即停止并报告已完成部分（0：不限）",
     )

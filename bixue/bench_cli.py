@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     bench = sub.add_parser(
         "bench",
         parents=parents,
-        help="run the monthly pipeline on scaled months; time, throughput and memory per stage",
+        help="性能测试：按规模放大的月份跑完整流程，记录各环节耗时、吞吐和内存",
     )
     add_arguments(bench)
     bench.set_defaults(func=cmd_bench)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import select
 import shutil
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,127 @@ class UsageError(Exception):
 
 
 CATEGORY_ZH = {"county": "县市、高新区", "group": "招商组、平台"}
+
+
+# argparse's own words (its gettext message ids, Python 3.11–3.13) in the office's language.
+ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "subcommands": "子命令",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: 错误：%(message)s\n",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "无效的选项值：%(value)r（可选：%(choices)s）"
+    ),
+    "invalid %(type)s value: %(value)r": "无效的%(type)s：%(value)r",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多需要一个值",
+    "expected at least one argument": "至少需要一个值",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "选项 %(option)s 不明确，可能是：%(matches)s"
+    ),
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "one of the arguments %s is required": "参数 %s 必须提供其中之一",
+    "ignored explicit argument %r": "多余的值 %r",
+    "unexpected option string: %s": "意外的选项：%s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "未知的命令 %(parser_name)r（可选：%(choices)s）"
+    ),
+    "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
+    "cannot have multiple subparser arguments": "不能有多组子命令",
+}
+ARGPARSE_NGETTEXT_ZH = {"expected %s argument": "需要 %s 个值"}
+# How a value type is named in "invalid … value" (argparse uses the type's __name__).
+TYPE_ZH = {"int": "整数", "float": "数字", "Path": "路径"}
+# Placeholders shown for option values, by dest; any other option shows 值.
+METAVAR_ZH = {
+    "home": "目录",
+    "out": "目录",
+    "root": "目录",
+    "period": "期间",
+    "year": "年份",
+    "month": "月份",
+    "months": "月数",
+    "unit": "单位",
+    "to": "版本",
+    "version": "版本号",
+    "input": "文件",
+    "output": "文件",
+    "measures": "文件",
+    "markdown": "文件",
+}
+
+
+def _zh(message: str) -> str:
+    return ARGPARSE_ZH.get(message, TYPE_ZH.get(message, message))
+
+
+def _nzh(singular: str, plural: str, n: int) -> str:
+    return ARGPARSE_NGETTEXT_ZH.get(singular, singular if n == 1 else plural)
+
+
+@contextlib.contextmanager
+def chinese_argparse() -> Iterator[None]:
+    """argparse speaks Chinese while bixue builds and parses its command line, and only then."""
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = _zh, _nzh  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+def _display_width(text: str) -> int:
+    """Terminal columns of a text: CJK and full-width characters take two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """Option placeholders in Chinese (期间, 目录 …), help aligned by display width."""
+
+    def _get_default_metavar_for_optional(self, action: argparse.Action) -> str:
+        return METAVAR_ZH.get(action.dest, "值")
+
+    def _get_default_metavar_for_positional(self, action: argparse.Action) -> str:
+        return METAVAR_ZH.get(action.dest, "值")
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if action.help is not argparse.SUPPRESS:
+            wide = _display_width(self._format_action_invocation(action)) + self._current_indent
+            self._action_max_length = max(self._action_max_length, wide)
+
+    def _format_action(self, action: argparse.Action) -> str:
+        """argparse pads by characters: take back one space per wide character of the header."""
+        text = super()._format_action(action)
+        header = self._format_action_invocation(action)
+        extra = _display_width(header) - len(header)
+        first, sep, rest = text.partition("\n")
+        at = first.find(header)
+        if extra and at >= 0:
+            end = at + len(header)
+            gap = len(first[end:]) - len(first[end:].lstrip(" "))
+            if first[end:].strip() and gap - extra >= 2:
+                first = first[:end] + first[end + extra :]
+        return first + sep + rest
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """bixue's parser: every subcommand's parser is one too, with Chinese placeholders."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def add_subparsers(self, **kwargs: Any) -> argparse._SubParsersAction:
+        kwargs.setdefault("metavar", "命令")
+        return super().add_subparsers(**kwargs)
 
 
 def prefect_environment(home: Path) -> None:
@@ -72,9 +196,11 @@ def cmd_units(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_templates(settings: Settings, args: argparse.Namespace) -> int:
     """Write the blank forms the office sends to units."""
+    from bixue.forms.submissions import open_period
     from bixue.forms.templates import write_templates
 
-    paths = write_templates(Path(args.out), year=args.year)
+    year = args.year or int(open_period(settings, datetime.now(UTC))[:4])
+    paths = write_templates(Path(args.out), year=year, settings=settings)
     for path in paths:
         print(path)
     return 0
@@ -218,58 +344,66 @@ def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
         migrate.upgrade(engine, args.to or "heads")
     elif args.action == "downgrade":
         if not args.to:
-            raise UsageError("db downgrade needs --to REVISION (e.g. -1)")
+            raise UsageError("db downgrade 需要用 --to 指定目标版本（如 -1）")
         migrate.downgrade(engine, args.to)
-    print(migrate.current(engine) or "(empty)")
+    print(migrate.current(engine) or "（空）")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    home = argparse.ArgumentParser(add_help=False)
-    home.add_argument(
-        "--home",
-        help="folder holding all state of this installation (default ./var, or BIXUE_HOME)",
+    """The whole command line; call it (and parse) inside chinese_argparse()."""
+    home_help = "本系统全部数据所在的目录（默认 ./var，或环境变量 BIXUE_HOME）"
+    # --home before the command (bixue --home D units, as git -C) or after it; when given after
+    # the command it wins, and a subcommand that omits it leaves the global value alone.
+    home = ChineseArgumentParser(add_help=False)
+    home.add_argument("--home", default=argparse.SUPPRESS, help=home_help)
+    parser = ChineseArgumentParser(
+        prog="bixue",
+        description="楚雄州比学赶超报表处理：收取各单位邮件报表、审核、入库、评分并回复。",
     )
-    parser = argparse.ArgumentParser(
-        prog="bixue", description="Chuxiong 比学赶超 submissions pipeline"
-    )
+    parser.add_argument("--home", help=home_help)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    units = sub.add_parser("units", parents=[home], help="list the registered reporting units")
-    units.add_argument("--format", choices=["json", "table"], default="table")
+    units = sub.add_parser("units", parents=[home], help="列出登记的报送单位")
+    units.add_argument("--format", choices=["json", "table"], default="table", help="输出格式")
     units.set_defaults(func=cmd_units)
 
-    templates = sub.add_parser("templates", parents=[home], help="write the blank forms")
-    templates.add_argument("--out", required=True, help="folder to write the .xlsx templates into")
-    templates.add_argument("--year", type=int, default=2023)
+    templates = sub.add_parser("templates", parents=[home], help="生成下发各单位的空白报表")
+    templates.add_argument("--out", required=True, help="空白报表（.xlsx）写入的目录")
+    templates.add_argument(
+        "--year", type=int, default=None, help="报表年度（默认：当前填报的年度）"
+    )
     templates.set_defaults(func=cmd_templates)
 
-    ingest = sub.add_parser(
-        "ingest", parents=[home], help="run the monthly ingestion for one period"
-    )
-    ingest.add_argument("--period", required=True, help="report month as YYYY-MM, e.g. 2023-05")
-    ingest.add_argument("--format", choices=["json", "table"], default="table")
+    ingest = sub.add_parser("ingest", parents=[home], help="处理一个报表月份的邮件")
+    ingest.add_argument("--period", required=True, help="报表月份，写作 YYYY-MM，如 2023-05")
+    ingest.add_argument("--format", choices=["json", "table"], default="table", help="输出格式")
     ingest.set_defaults(func=cmd_ingest)
 
-    status = sub.add_parser("status", parents=[home], help="every unit's standing for a month")
-    status.add_argument("--period", required=True, help="report month as YYYY-MM")
-    status.add_argument("--format", choices=["json", "table"], default="table")
+    status = sub.add_parser("status", parents=[home], help="某月各单位的报送情况")
+    status.add_argument("--period", required=True, help="报表月份，写作 YYYY-MM")
+    status.add_argument("--format", choices=["json", "table"], default="table", help="输出格式")
     status.set_defaults(func=cmd_status)
 
-    db = sub.add_parser("db", parents=[home], help="warehouse migrations")
-    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
-    db.add_argument("--to", help="target revision (upgrade default: head; downgrade e.g. -1)")
+    db = sub.add_parser("db", parents=[home], help="数据仓库结构升级或回退")
+    db.add_argument(
+        "action", choices=["upgrade", "downgrade", "current"], metavar="操作", help=DB_ACTIONS
+    )
+    db.add_argument("--to", help="目标版本（升级默认为最新；回退如 -1）")
     db.set_defaults(func=cmd_db)
 
-    demo = sub.add_parser(
-        "demo", parents=[home], help="fresh home, sample year, every month ingested"
+    demo = sub.add_parser("demo", parents=[home], help="清空目录，生成样例年度并逐月处理、评分")
+    demo.add_argument("--year", type=int, default=2023, help="样例年度")
+    demo.add_argument(
+        "--months", type=int, choices=range(1, 13), default=12, metavar="1-12", help="样例月数"
     )
-    demo.add_argument("--year", type=int, default=2023)
-    demo.add_argument("--months", type=int, choices=range(1, 13), default=12, metavar="1-12")
     demo.set_defaults(func=cmd_demo)
     for register in _command_modules():
         register(sub, [home])
     return parser
+
+
+DB_ACTIONS = "upgrade 升级，downgrade 回退，current 显示当前版本"
 
 
 def _command_modules() -> list[Callable[..., None]]:
@@ -281,14 +415,43 @@ def _command_modules() -> list[Callable[..., None]]:
     return [mail_commands.register, scoring_commands.register, bench_cli.register]
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line parsed, with --help and every usage error in Chinese."""
+    with chinese_argparse():
+        return build_parser().parse_args(argv)
+
+
+def _reader_went_away() -> bool:
+    """Whether standard output or error is a pipe whose reader has closed it (| head)."""
+    poll = select.poll()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            poll.register(stream.fileno(), select.POLLOUT)
+    return any(event & select.POLLERR for _, event in poll.poll(0))
+
+
+def _quiet_after_broken_pipe() -> int:
+    """Point the closed streams at /dev/null so the exit flush says nothing; exit as SIGPIPE."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    return 128 + 13  # what a shell reports for a command ended by SIGPIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = parse_args(argv)
         settings = load_settings(args.home)
         return int(args.func(settings, args))
     except (ConfigError, UsageError, WarehouseMissingError) as exc:
         print(f"bixue: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        if not _reader_went_away():
+            raise
+        return _quiet_after_broken_pipe()
 
 
 if __name__ == "__main__":

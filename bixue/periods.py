@@ -12,7 +12,7 @@ def parse_period(period: str) -> tuple[int, int]:
     try:
         year, month = (int(part) for part in period.split("-"))
     except ValueError as exc:
-        raise ValueError(f"period must look like 2023-05, not {period!r}") from exc
+        raise ValueError(f"报表月份应写作 2023-05（年-月），而不是“{period}”") from exc
     if not 1 <= month <= 12 or len(period) != 7:
-        raise ValueError(f"period must look like 2023-05, not {period!r}")
+        raise ValueError(f"报表月份应写作 2023-05（年-月），而不是“{period}”")
     return year, month

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["text", "number", "integer", "date", "month", "date_range", "code"]
+# A closed list read from configuration when the template is written, not fixed in the spec.
+ConfigList = Literal["sites", "industries"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,11 @@ class Column:
     width: float = 14.0
     # Other spellings of the header seen in real submissions (matched after normalisation).
     aliases: tuple[str, ...] = ()
+    # The closed list a value must come from (the template's drop-down, the suite's in_set).
+    choices: tuple[str, ...] | ConfigList = ()
+    # The smallest amount the rules accept (the template's decimal validation, the suite's min).
+    minimum: float | None = None
+    strict_minimum: bool = False
 
     @property
     def label(self) -> str:
@@ -50,6 +57,14 @@ class FormSpec:
     keywords: tuple[str, ...] = field(default=())
     # Fields computed from the submitted ones (bixue.forms.derive), loaded with them.
     derived: tuple[tuple[str, Kind], ...] = ()
+    # Who fills the form, as the seed prints beside 填报单位 (shown as the cell's input message).
+    submitter_hint: str | None = None
+    # Cell comments on notes, by note index: corrections that leave the seed's text as printed.
+    note_remarks: tuple[tuple[int, str], ...] = ()
+
+    def notes_for(self, year: int) -> tuple[str, ...]:
+        """The notes as printed on a year's form ({year} is the report year)."""
+        return tuple(note.replace("{year}", str(year)) for note in self.notes)
 
     def column(self, key: str) -> Column:
         for col in self.columns:
@@ -76,6 +91,7 @@ A3 = FormSpec(
     title="5亿元以上重点产业招商引资项目推进情况月报表",
     submitters="unit",
     categories=("county", "group"),
+    submitter_hint="招商组或县市、高新区",
     keywords=("5亿元以上", "项目推进情况"),
     derived=(
         # 项目名称 as compared (NFKC, no white space): one project across months and spellings
@@ -85,7 +101,14 @@ A3 = FormSpec(
         Column("seq", "序号", "integer", width=6),
         Column("project_name", "项目名称", required=True, width=24),
         Column("partner", "州外合作方企业（单位）名称", required=True, width=24),
-        Column("site", "项目（拟）建设地点", required=True, hint="填到县市、高新区", width=14),
+        Column(
+            "site",
+            "项目（拟）建设地点",
+            required=True,
+            hint="填到县市、高新区",
+            width=14,
+            choices="sites",
+        ),
         Column(
             "investment_yi",
             "计划（协议）投资额（亿元）",
@@ -93,6 +116,7 @@ A3 = FormSpec(
             required=True,
             width=12,
             aliases=("计划投资额（亿元）", "协议投资额（亿元）"),
+            minimum=5,
         ),
         Column(
             "content",
@@ -100,7 +124,7 @@ A3 = FormSpec(
             hint="项目建设规模、项目生产能力、主要建设内容等",
             width=28,
         ),
-        Column("stage", "项目进展", required=True, width=10),
+        Column("stage", "项目进展", required=True, width=10, choices=STAGES),
         Column("progress", "在谈项目洽谈情况或已签约项目推进情况", width=28),
         Column(
             "issues",
@@ -114,7 +138,7 @@ A3 = FormSpec(
     ),
     notes=(
         "注1.本表用以进行招商引资工作过程的督促、考核以及重点招商引资项目的推动，首次填报的项目为"
-        "招商组（含市场化招商平台）、各县市、楚雄高新区2023年处于“在谈”或“已签约”项目进展阶段的项目。"
+        "招商组（含市场化招商平台）、各县市、楚雄高新区{year}年处于“在谈”或“已签约”项目进展阶段的项目。"
         "首次填报后，按月进行跟踪填报，按季度进行通报、述评；",
         "2.首次申报为“在谈”项目需同时提交州外合作方投资建议书或意向书（文本或PPT课件均可）；"
         "首次申报“已签约”项目需同时提交合作项目正式协议；",
@@ -139,10 +163,10 @@ A4 = FormSpec(
         Column("project_name", "项目名称", required=True, width=24),
         Column("partner", "州外合作方企业（单位）名称", required=True, width=24),
         Column("local_company", "项目州内实施主体企业名称", required=True, width=24),
-        Column("site", "项目建设地（县市区）", required=True, width=12),
+        Column("site", "项目建设地（县市区）", required=True, width=12, choices="sites"),
         Column("start_month", "项目开工时间（年月）", "month", width=12),
         Column("content", "合作内容", width=24),
-        Column("funds_yi", "州外到位资金（亿元）", "number", required=True, width=12),
+        Column("funds_yi", "州外到位资金（亿元）", "number", required=True, width=12, minimum=0),
         Column("project_code", "投资项目在线审批监管平台代码", "code", required=True, width=30),
     ),
     notes=(
@@ -161,6 +185,13 @@ A5 = FormSpec(
     submitters="unit",
     categories=("group",),
     keywords=("自行组织活动情况",),
+    note_remarks=(
+        (
+            0,
+            "注1后半句“促成合作的在建项目到位资金情况，到位资金需与招商引资统计匹配”系从附件4注1"
+            "误抄，与本表无关：本表填报本单位自行组织的招商活动，无需填报到位资金。",
+        ),
+    ),
     derived=(
         ("place_kind", "text"),  # 请进来 (every place inside the prefecture) or 走出去
         ("out_of_province", "integer"),  # 1 when a place lies outside Yunnan
@@ -207,7 +238,14 @@ LEDGER_TRIPS = FormSpec(
         Column("trip", "外出招商活动名称", required=True, width=24),
         Column("dates", "起止时间", "date_range", required=True, hint="月 日至 月 日", width=16),
         Column("place", "外出地点（省、市）", required=True, width=16),
-        Column("scope", "地域范围", required=True, hint="州外省内 / 省外", width=10),
+        Column(
+            "scope",
+            "地域范围",
+            required=True,
+            hint="州外省内 / 省外",
+            width=10,
+            choices=TRIP_SCOPES,
+        ),
         Column("leader", "带队领导（姓名、职务）", required=True, width=18),
         Column(
             "leader_kind",
@@ -215,6 +253,7 @@ LEDGER_TRIPS = FormSpec(
             required=True,
             hint="县市党政主要领导 / 州级领导 / 州级党政主要领导",
             width=16,
+            choices=LEADER_KINDS,
         ),
         Column("companies", "对接企业及洽谈情况", width=28),
         Column("evidence", "佐证材料（外出报备表、方案、总结或信息）", width=24),
@@ -240,9 +279,24 @@ LEDGER_SIGNINGS = FormSpec(
         Column("seq", "序号", "integer", width=6),
         Column("project_name", "项目名称", required=True, width=24),
         Column("partner", "州外合作方企业（单位）名称", required=True, width=24),
-        Column("site", "项目建设地点", required=True, hint="填到县市、高新区", width=14),
+        Column(
+            "site",
+            "项目建设地点",
+            required=True,
+            hint="填到县市、高新区",
+            width=14,
+            choices="sites",
+        ),
         Column("signed_on", "签约时间", "date", required=True, width=12),
-        Column("investment_yi", "协议投资额（亿元）", "number", required=True, width=12),
+        Column(
+            "investment_yi",
+            "协议投资额（亿元）",
+            "number",
+            required=True,
+            width=12,
+            minimum=0,
+            strict_minimum=True,
+        ),
         Column("evidence", "佐证材料（投资协议或合同文本）", width=24),
     ),
     notes=(
@@ -260,9 +314,17 @@ STATS_FUNDS = FormSpec(
     keywords=("国内合作", "到位资金统计"),
     has_submitter_line=True,
     columns=(
-        Column("county", "县市", required=True, width=12),
-        Column("industry", "行业", required=True, width=28),
-        Column("out_pref_yi", "州外产业到位资金（亿元）", "number", True, sub="本年累计", width=12),
+        Column("county", "县市", required=True, width=12, choices="sites"),
+        Column("industry", "行业", required=True, width=28, choices="industries"),
+        Column(
+            "out_pref_yi",
+            "州外产业到位资金（亿元）",
+            "number",
+            True,
+            sub="本年累计",
+            width=12,
+            minimum=0,
+        ),
         Column(
             "out_pref_prior_yi",
             "州外产业到位资金（亿元）",
@@ -270,8 +332,17 @@ STATS_FUNDS = FormSpec(
             True,
             sub="上年同期",
             width=12,
+            minimum=0,
         ),
-        Column("out_prov_yi", "省外产业到位资金（亿元）", "number", True, sub="本年累计", width=12),
+        Column(
+            "out_prov_yi",
+            "省外产业到位资金（亿元）",
+            "number",
+            True,
+            sub="本年累计",
+            width=12,
+            minimum=0,
+        ),
         Column(
             "out_prov_prior_yi",
             "省外产业到位资金（亿元）",
@@ -279,6 +350,7 @@ STATS_FUNDS = FormSpec(
             True,
             sub="上年同期",
             width=12,
+            minimum=0,
         ),
     ),
     notes=(
@@ -294,8 +366,16 @@ STATS_FDI = FormSpec(
     submitters="provider",
     keywords=("实际利用外资",),
     columns=(
-        Column("county", "县市", required=True, width=12),
-        Column("fdi_wan_usd", "实际利用外资（万美元）", "number", True, sub="本年累计", width=14),
+        Column("county", "县市", required=True, width=12, choices="sites"),
+        Column(
+            "fdi_wan_usd",
+            "实际利用外资（万美元）",
+            "number",
+            True,
+            sub="本年累计",
+            width=14,
+            minimum=0,
+        ),
         Column("fdi_prior_wan_usd", "实际利用外资（万美元）", "number", sub="上年同期", width=14),
     ),
     notes=("注：数据来源为省商务厅实际利用外资统计，金额为1月至本月累计数。",),

@@ -52,6 +52,12 @@ def latest_closed_period(settings: Settings, now: datetime) -> str:
     return period_key(year, month)
 
 
+def open_period(settings: Settings, now: datetime) -> str:
+    """The report month units are filling now: the one after the latest closed month."""
+    year, month = parse_period(latest_closed_period(settings, now))
+    return period_key(year + month // 12, month % 12 + 1)
+
+
 def unit_from_text(settings: Settings, text: str | None) -> str | None:
     """The registered unit a 填报单位 line names (exact name, alias, or containing the name)."""
     if not text:

@@ -10,20 +10,38 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS, FormSpec, period_title
+from bixue.forms.spec import (
+    FORMS,
+    WORKBOOK_NAMES,
+    WORKBOOKS,
+    Column,
+    ConfigList,
+    FormSpec,
+    period_title,
+)
+
+if TYPE_CHECKING:
+    from bixue.config import Settings
 
 # Text that a spreadsheet would read as a formula (or DDE payload) when typed or re-imported.
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 BLANK_ROWS = 10
+# Excel keeps a drop-down's list inline up to 255 characters; a longer one goes on a hidden sheet.
+INLINE_LIST_CHARS = 255
+LISTS_SHEET = "下拉选项"
+REMARK_AUTHOR = "州招商委办公室"
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -282,15 +300,114 @@ def _write_data(
     return first_row + len(records)
 
 
-def _write_notes(ws: Worksheet, spec: FormSpec, first_row: int) -> None:
-    """A blank row, then one merged, wrapped row per note."""
+def _write_notes(ws: Worksheet, spec: FormSpec, first_row: int, year: int) -> None:
+    """A blank row, then one merged, wrapped row per note (the year's own text)."""
     ncols = len(spec.columns)
     total_width = sum(c.width for c in spec.columns)
-    for offset, note in enumerate(spec.notes):
+    for offset, note in enumerate(spec.notes_for(year)):
         row = first_row + 1 + offset
         _styled(ws, row, 1, "bx-note", note)
         _merge(ws, row, 1, row, ncols)
         ws.row_dimensions[row].height = 13 * _lines(note, total_width) + 4
+
+
+def _remark_notes(ws: Worksheet, spec: FormSpec, first_row: int) -> None:
+    """The office's corrections of the seed's notes, as comments: the printed text stays."""
+    for index, text in spec.note_remarks:
+        comment = Comment(text, REMARK_AUTHOR, width=320, height=110)
+        ws.cell(row=first_row + 1 + index, column=1).comment = comment
+
+
+Lists = Mapping[ConfigList, Sequence[str]]
+
+
+def config_lists(settings: Settings) -> dict[ConfigList, tuple[str, ...]]:
+    """The closed lists that live in configuration: the sites (counties, zone) and industries."""
+    sites = tuple(u.name for u in settings.units if u.category == "county")
+    return {"sites": sites, "industries": tuple(settings.industries)}
+
+
+def column_choices(col: Column, lists: Lists) -> tuple[str, ...]:
+    """The values a column's drop-down offers (empty: the column is free text)."""
+    if isinstance(col.choices, str):
+        return tuple(lists[col.choices])
+    return col.choices
+
+
+def _unit_of(col: Column) -> str:
+    """The amount's unit as its header prints it: 亿元, 万美元."""
+    header = col.header
+    return header[header.rfind("（") + 1 : -1] if header.endswith("）") else ""
+
+
+def _list_source(ws: Worksheet, values: Sequence[str]) -> str:
+    """A drop-down's formula: the values inline, or a range on the hidden lists sheet."""
+    inline = '"' + ",".join(values) + '"'
+    if len(inline) <= INLINE_LIST_CHARS and not any("," in v for v in values):
+        return inline
+    book = ws.parent
+    if LISTS_SHEET in book.sheetnames:
+        lists = book[LISTS_SHEET]
+    else:
+        lists = book.create_sheet(LISTS_SHEET)
+        lists.sheet_state = "hidden"
+    column = lists.max_column + 1 if lists.max_row > 1 or lists["A1"].value else 1
+    for row, value in enumerate(values, start=1):
+        lists.cell(row=row, column=column, value=value)
+    letter = get_column_letter(column)
+    return f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(values)}"
+
+
+def _validation(ws: Worksheet, col: Column, lists: Lists) -> DataValidation | None:
+    """What Excel checks as a unit types: a drop-down for closed lists, numbers for amounts."""
+    choices = column_choices(col, lists)
+    name = col.label
+    if choices:
+        dv = DataValidation(type="list", formula1=_list_source(ws, choices), allow_blank=True)
+        dv.promptTitle, dv.prompt = name[:32], "请从下拉列表中选择。"
+        dv.errorTitle = "请从下拉列表中选择"
+        dv.error = f"「{name}」只能填写：{'、'.join(choices)}。"[:255]
+        return dv
+    if col.kind != "number":
+        return None
+    unit = _unit_of(col)
+    bound = f"{col.minimum:g}" if col.minimum is not None else None
+    if bound is None:
+        dv = DataValidation(type="decimal", operator="between", formula1="-1E+307")
+        dv.formula2 = "1E+307"
+        limit = ""
+    elif col.strict_minimum:
+        dv = DataValidation(type="decimal", operator="greaterThan", formula1=bound)
+        limit = f"，须大于{bound}"
+    else:
+        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=bound)
+        limit = f"，不小于{bound}" if bound != "0" else "，不能为负数"
+    dv.allow_blank = True
+    dv.promptTitle = f"单位：{unit}"[:32]
+    dv.prompt = f"填写数字（单位：{unit}），如 12.5；不要填写文字或单位{limit}。"
+    dv.errorTitle = "请填写数字"
+    dv.error = f"「{name}」应填写数字（单位：{unit}）{limit}。"
+    return dv
+
+
+def _add_validations(
+    ws: Worksheet, spec: FormSpec, layout: SheetLayout, rows: int, lists: Lists
+) -> None:
+    """Data validation on the blank rows of a template, and the seed's 填报单位 hint."""
+    first, last = layout.first_data_row, layout.first_data_row + rows - 1
+    for idx, col in enumerate(spec.columns, start=1):
+        dv = _validation(ws, col, lists)
+        if dv is None:
+            continue
+        letter = get_column_letter(idx)
+        dv.add(f"{letter}{first}:{letter}{last}")
+        ws.add_data_validation(dv)
+    if spec.submitter_hint and layout.submitter_row is not None:
+        hint = DataValidation(type=None, allow_blank=True, showErrorMessage=False)
+        hint.promptTitle = "填报单位"
+        hint.prompt = f"{spec.submitter_hint}：在“填报单位：”后填写本单位规范名称。"
+        hint.add(f"A{layout.submitter_row}")
+        ws.add_data_validation(hint)
 
 
 def _page_setup(ws: Worksheet, spec: FormSpec, layout: SheetLayout) -> None:
@@ -313,8 +430,9 @@ def fill_sheet(
     month: int | None,
     unit: str | None,
     records: Sequence[Mapping[str, object]] = (),
+    lists: Lists | None = None,
 ) -> None:
-    """Lay one form out on a worksheet in the seed's style."""
+    """Lay one form out on a worksheet in the seed's style; a blank one gets its validations."""
     ws.title = spec.sheet
     layout = sheet_layout(spec)
     _write_heading(ws, spec, layout, year=year, month=month, unit=unit)
@@ -322,7 +440,11 @@ def fill_sheet(
     if layout.hint_row is not None:
         _write_hints(ws, spec, layout.hint_row)
     next_row = _write_data(ws, spec, layout.first_data_row, records)
-    _write_notes(ws, spec, next_row)
+    _write_notes(ws, spec, next_row, year)
+    if not records:
+        _remark_notes(ws, spec, next_row)
+        if lists is not None:
+            _add_validations(ws, spec, layout, BLANK_ROWS, lists)
     _page_setup(ws, spec, layout)
 
 
@@ -333,6 +455,7 @@ def build_workbook(
     month: int | None,
     unit: str | None,
     rows: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+    lists: Lists | None = None,
 ) -> Workbook:
     """An in-memory workbook with one sheet per form of WORKBOOKS[workbook]."""
     if workbook not in WORKBOOKS:
@@ -343,7 +466,11 @@ def build_workbook(
     for form_key in WORKBOOKS[workbook]:
         ws = wb.create_sheet()
         records = (rows or {}).get(form_key) or ()
-        fill_sheet(ws, FORMS[form_key], year=year, month=month, unit=unit, records=records)
+        fill_sheet(
+            ws, FORMS[form_key], year=year, month=month, unit=unit, records=records, lists=lists
+        )
+    if LISTS_SHEET in wb.sheetnames:  # the forms first, the hidden lists last
+        wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames) - 1 - wb.sheetnames.index(LISTS_SHEET))
     return wb
 
 
@@ -387,9 +514,10 @@ def render_workbook(
     unit: str | None,
     rows: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
     stamp: datetime | None = None,
+    lists: Lists | None = None,
 ) -> bytes:
     """The .xlsx bytes of a workbook; the same arguments always give the same bytes."""
-    wb = build_workbook(workbook, year=year, month=month, unit=unit, rows=rows)
+    wb = build_workbook(workbook, year=year, month=month, unit=unit, rows=rows, lists=lists)
     return workbook_bytes(wb, stamp=stamp or _period_stamp(year, month))
 
 
@@ -401,20 +529,30 @@ def write_workbook(
     month: int | None,
     unit: str | None,
     rows: Mapping[str, Sequence[Mapping[str, object]]] | None = None,
+    lists: Lists | None = None,
 ) -> Path:
     """Write one workbook (a blank template when rows is None) to path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(render_workbook(workbook, year=year, month=month, unit=unit, rows=rows))
+    data = render_workbook(workbook, year=year, month=month, unit=unit, rows=rows, lists=lists)
+    path.write_bytes(data)
     return path
 
 
-def write_templates(out_dir: Path, *, year: int) -> list[Path]:
-    """One blank template per workbook, named as circulated to the units."""
+def write_templates(out_dir: Path, *, year: int, settings: Settings | None = None) -> list[Path]:
+    """One blank template per workbook, named as circulated, with drop-downs and input hints."""
+    from bixue.config import load_settings
+
+    lists = config_lists(settings or load_settings(None))
     out_dir = Path(out_dir)
     return [
         write_workbook(
-            key, out_dir / f"{WORKBOOK_NAMES[key]}.xlsx", year=year, month=None, unit=None
+            key,
+            out_dir / f"{WORKBOOK_NAMES[key]}.xlsx",
+            year=year,
+            month=None,
+            unit=None,
+            lists=lists,
         )
         for key in WORKBOOKS
     ]

@@ -14,10 +14,10 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     inbox = sub.add_parser(
         "inbox",
         parents=parents,
-        help="list a month's mail: each message's state (accepted/rejected/quarantined/ignored)",
+        help="某月收到的邮件及各自的处理结果（已受理、未通过、已隔离、已忽略）",
     )
-    inbox.add_argument("--period", required=True, help="report month as YYYY-MM, e.g. 2023-05")
-    inbox.add_argument("--format", choices=["table", "json"], default="table")
+    inbox.add_argument("--period", required=True, help="报表月份，写作 YYYY-MM，如 2023-05")
+    inbox.add_argument("--format", choices=["table", "json"], default="table", help="输出格式")
     inbox.set_defaults(func=cmd_inbox)
 
 

@@ -238,38 +238,38 @@ def cmd_score_measures(settings: Settings, args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
     """Add this stage's subcommands; each sets func(settings, args) -> exit code."""
     score = sub.add_parser(
-        "score", parents=parents, help="score a quarter (2023Q2) or a year (2023) and record it"
+        "score", parents=parents, help="季度（如 2023Q2）或年度（如 2023）评分并保存"
     )
-    score.add_argument("--period", required=True, help="2023Q1..2023Q3, or 2023 for the year")
+    score.add_argument("--period", required=True, help="评分期：2023Q1～2023Q3，年度写 2023")
     score.add_argument(
-        "--force", action="store_true", help="rescore a scored period (a new version; old kept)"
+        "--force", action="store_true", help="重新评分已评过的期间（保存为新版本，旧版本保留）"
     )
     score.add_argument(
-        "--measures", help="CSV unit,indicator,value[,target] to score instead of the warehouse"
+        "--measures", help="用 CSV 文件（unit,indicator,value[,target]）代替数据仓库的数据评分"
     )
     score.set_defaults(func=cmd_score)
 
-    export = sub.add_parser("export", help="export recorded results")
+    export = sub.add_parser("export", help="导出已保存的结果")
     what = export.add_subparsers(dest="what", required=True)
-    scores = what.add_parser("scores", parents=parents, help="a period's scores, per indicator")
-    scores.add_argument("--period", required=True, help="2023Q1..2023Q3, or 2023")
-    scores.add_argument("--format", choices=["csv", "json"], default="csv")
-    scores.add_argument("--version", type=int, help="an earlier version (default: the newest)")
-    scores.add_argument("--output", help="file to write (default: standard output)")
+    scores = what.add_parser("scores", parents=parents, help="某期各单位各指标的得分")
+    scores.add_argument("--period", required=True, help="评分期：2023Q1～2023Q3 或 2023")
+    scores.add_argument("--format", choices=["csv", "json"], default="csv", help="输出格式")
+    scores.add_argument("--version", type=int, help="较早的版本（默认：最新版本）")
+    scores.add_argument("--output", help="写入的文件（默认：输出到屏幕）")
     scores.set_defaults(func=cmd_export_scores)
 
-    rules = sub.add_parser("rules", help="the scoring rules (附件6, 附件7)")
+    rules = sub.add_parser("rules", help="评分规则（附件6、附件7）")
     action = rules.add_subparsers(dest="action", required=True)
-    show = action.add_parser("show", parents=parents, help="a year's indicators as configured")
-    show.add_argument("--year", type=int, required=True)
-    show.add_argument("--format", choices=["json", "table"], default="table")
+    show = action.add_parser("show", parents=parents, help="某年度配置的评分指标")
+    show.add_argument("--year", type=int, required=True, help="规则年度")
+    show.add_argument("--format", choices=["json", "table"], default="table", help="输出格式")
     show.set_defaults(func=cmd_rules_show)
 
     what_if = sub.add_parser(
-        "score-measures", parents=parents, help="what-if: score measures from a CSV file"
+        "score-measures", parents=parents, help="模拟评分：按 CSV 文件中的指标值评分"
     )
-    what_if.add_argument("--year", type=int, required=True, help="the rules year")
-    what_if.add_argument("--period", required=True, help="2023Q1..2023Q3, or 2023")
-    what_if.add_argument("--input", required=True, help="CSV unit,indicator,value[,target]")
-    what_if.add_argument("--output", required=True, help="CSV to write (the export's columns)")
+    what_if.add_argument("--year", type=int, required=True, help="规则年度")
+    what_if.add_argument("--period", required=True, help="评分期：2023Q1～2023Q3 或 2023")
+    what_if.add_argument("--input", required=True, help="CSV 文件：unit,indicator,value[,target]")
+    what_if.add_argument("--output", required=True, help="写入的 CSV 文件（列与 export 相同）")
     what_if.set_defaults(func=cmd_score_measures)

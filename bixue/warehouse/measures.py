@@ -59,7 +59,7 @@ def scoring_period(key: str) -> ScoringPeriod:
     """2023Q1..2023Q4 or 2023; anything else is refused with the accepted forms."""
     match = re.fullmatch(r"(\d{4})(?:Q([1-4]))?", key)
     if not match:
-        raise ValueError(f"scoring period must look like 2023Q2 or 2023, not {key!r}")
+        raise ValueError(f"评分期应写作 2023Q2（季度）或 2023（年度），而不是“{key}”")
     year = int(match.group(1))
     if match.group(2):
         quarter = int(match.group(2))
