@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bixue.config import ConfigError, Settings, load_settings
+from bixue.textwidth import display_width
 from bixue.warehouse.db import WarehouseMissingError
 
 
@@ -100,11 +101,6 @@ def chinese_argparse() -> Iterator[None]:
         argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
 
 
-def _display_width(text: str) -> int:
-    """Terminal columns of a text: CJK and full-width characters take two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
 class ChineseHelpFormatter(argparse.HelpFormatter):
     """Option placeholders in Chinese (期间, 目录 …), help aligned by display width."""
 
@@ -117,14 +113,14 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
     def add_argument(self, action: argparse.Action) -> None:
         super().add_argument(action)
         if action.help is not argparse.SUPPRESS:
-            wide = _display_width(self._format_action_invocation(action)) + self._current_indent
+            wide = display_width(self._format_action_invocation(action)) + self._current_indent
             self._action_max_length = max(self._action_max_length, wide)
 
     def _format_action(self, action: argparse.Action) -> str:
         """argparse pads by characters: take back one space per wide character of the header."""
         text = super()._format_action(action)
         header = self._format_action_invocation(action)
-        extra = _display_width(header) - len(header)
+        extra = display_width(header) - len(header)
         first, sep, rest = text.partition("\n")
         at = first.find(header)
         if extra and at >= 0:
@@ -159,9 +155,7 @@ def prefect_environment(home: Path) -> None:
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     """A plain text table whose columns line up for CJK text (two cells per wide character)."""
-
-    def width(text: str) -> int:
-        return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    width = display_width
 
     def pad(text: str, size: int) -> str:
         return text + " " * (size - width(text))
@@ -171,7 +165,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     lines = ["  ".join(pad(c, sizes[i]) for i, c in enumerate(columns))]
     lines.append("  ".join("-" * s for s in sizes))
     lines += ["  ".join(pad(v, sizes[i]) for i, v in enumerate(row)) for row in cells]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def cmd_units(settings: Settings, args: argparse.Namespace) -> int:

@@ -382,7 +382,6 @@ def _validation(ws: Worksheet, col: Column, lists: Lists) -> DataValidation | No
     else:
         dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=bound)
         limit = f"，不小于{bound}" if bound != "0" else "，不能为负数"
-    dv.allow_blank = True
     dv.promptTitle = f"单位：{unit}"[:32]
     dv.prompt = f"填写数字（单位：{unit}），如 12.5；不要填写文字或单位{limit}。"
     dv.errorTitle = "请填写数字"
@@ -399,11 +398,14 @@ def _add_validations(
         dv = _validation(ws, col, lists)
         if dv is None:
             continue
+        # openpyxl's defaults show neither message: Excel would then accept anything typed.
+        dv.allow_blank, dv.showInputMessage, dv.showErrorMessage = True, True, True
+        dv.errorStyle = "stop"
         letter = get_column_letter(idx)
         dv.add(f"{letter}{first}:{letter}{last}")
         ws.add_data_validation(dv)
     if spec.submitter_hint and layout.submitter_row is not None:
-        hint = DataValidation(type=None, allow_blank=True, showErrorMessage=False)
+        hint = DataValidation(type=None, allow_blank=True, showInputMessage=True)
         hint.promptTitle = "填报单位"
         hint.prompt = f"{spec.submitter_hint}：在“填报单位：”后填写本单位规范名称。"
         hint.add(f"A{layout.submitter_row}")

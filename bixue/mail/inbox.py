@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from bixue.config import Settings
 from bixue.mail.message import parse_message
+from bixue.textwidth import clip, clip_name
 from bixue.warehouse.db import sql
 
 EVIDENCE_KINDS = frozenset({"pdf", "doc", "docx", "ppt", "pptx", "image"})
@@ -120,23 +121,33 @@ def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any
     return out
 
 
+# Widths (terminal columns) of the inbox table's clipped columns: with the fixed ones it stays
+# within 110 columns; `--format json` keeps every detail (subject, full names, origins).
+UNIT_WIDTH = 20
+FILE_WIDTH = 18
+FILES_WIDTH = 26
+REASONS_WIDTH = 40
+
+
 def inbox_table_rows(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """The listing as the office reads it, in Chinese."""
+    """The listing as the office reads it, in Chinese, narrow enough for a terminal."""
     shown = []
     for row in rows:
-        names = [
-            a["filename"] + (f"（来自{a['origin']}）" if a["origin"] else "")
-            for a in row["attachments"]
-        ]
+        short = {a["filename"]: clip_name(a["filename"], FILE_WIDTH) for a in row["attachments"]}
+        reasons = []
+        for reason in row["reasons"]:
+            for name in sorted(short, key=len, reverse=True):
+                reason = reason.replace(name, short[name])
+            reasons.append(reason)
         shown.append(
             {
-                "收到时间": (row["received_at"] or "")[:16].replace("T", " "),
-                "发件人": row["sender"] or row["display_from"] or "（无）",
-                "单位": row["unit"] or "—",
+                "收到时间": (row["received_at"] or "")[5:16].replace("T", " "),
+                "单位": clip(
+                    row["unit"] or row["sender"] or row["display_from"] or "—", UNIT_WIDTH
+                ),
                 "状态": STATE_ZH.get(row["state"], row["state"]),
-                "主题": row["subject"],
-                "附件": "；".join(names) or "—",
-                "原因": "；".join(row["reasons"]) or "—",
+                "附件": clip("；".join(short.values()), FILES_WIDTH) or "—",
+                "原因": clip("；".join(reasons), REASONS_WIDTH) or "—",
             }
         )
     return shown

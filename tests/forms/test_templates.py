@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import shutil
+import subprocess
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -10,9 +14,23 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
+from openpyxl.worksheet.datavalidation import DataValidation
 
+from bixue.config import Settings
+from bixue.forms.parse import parse_workbook
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS, period_title
-from bixue.forms.templates import render_workbook, sheet_layout, write_templates, write_workbook
+from bixue.forms.submissions import open_period
+from bixue.forms.templates import (
+    LISTS_SHEET,
+    build_workbook,
+    column_choices,
+    config_lists,
+    render_workbook,
+    sheet_layout,
+    write_templates,
+    write_workbook,
+)
+from tests.conftest import need
 
 FORMULA_TEXTS = (
     "=1+1",
@@ -139,7 +157,7 @@ def test_blank_template_has_ten_empty_bordered_rows_then_notes(
             assert ws.cell(row=row, column=len(spec.columns)).border.bottom.style == "thin"
         assert ws.cell(row=first + 10, column=1).value is None
         notes = [ws.cell(row=first + 11 + i, column=1).value for i in range(len(spec.notes))]
-        assert notes == list(spec.notes)
+        assert notes == list(spec.notes_for(2023))
         assert ws.cell(row=first + 11, column=1).alignment.wrap_text
 
 
@@ -242,3 +260,264 @@ def test_same_arguments_give_identical_bytes_with_fixed_timestamps() -> None:
 def test_unknown_workbook_is_refused(tmp_path: Path) -> None:
     with pytest.raises(KeyError, match="unknown workbook"):
         write_workbook("a9", tmp_path / "x.xlsx", year=2023, month=1, unit=None)
+
+
+# ---------------------------------------------------------------- forms that prevent errors
+
+EXPECTATIONS = Path(__file__).resolve().parents[2] / "expectations" / "2023"
+# What the demo's faulty workbooks carry (bixue.sample): the drop-downs must refuse each one.
+DEMO_REJECTED = {"stage": ("洽谈中", "签约"), "site": ("楚雄",)}
+
+
+def _suite_rules(form: str) -> list[dict]:
+    return json.loads((EXPECTATIONS / f"{form}.json").read_text(encoding="utf-8"))["expectations"]
+
+
+def _validations(ws) -> dict[str, DataValidation]:
+    """Each validated column letter of the data rows, with its validation."""
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            out[openpyxl.utils.get_column_letter(rng.min_col) + str(rng.min_row)] = dv
+    return out
+
+
+def _sheet_of(templates: dict[str, Path], form_key: str):
+    workbook = next(k for k, forms in WORKBOOKS.items() if form_key in forms)
+    return openpyxl.load_workbook(templates[WORKBOOK_NAMES[workbook]])[FORMS[form_key].sheet]
+
+
+def _list_values(dv: DataValidation) -> list[str]:
+    formula = dv.formula1
+    assert formula.startswith('"') and formula.endswith('"'), formula
+    return formula[1:-1].split(",")
+
+
+LISTED = [(form, col.key) for form, spec in FORMS.items() for col in spec.columns if col.choices]
+
+
+@pytest.mark.parametrize(("form_key", "key"), LISTED)
+def test_closed_list_columns_carry_a_drop_down_of_exactly_what_the_rules_accept(
+    templates: dict[str, Path], settings: Settings, form_key: str, key: str
+) -> None:
+    spec = FORMS[form_key]
+    ws = _sheet_of(templates, form_key)
+    layout = sheet_layout(spec)
+    letter = openpyxl.utils.get_column_letter(spec.columns.index(spec.column(key)) + 1)
+    dv = _validations(ws)[f"{letter}{layout.first_data_row}"]
+    assert dv.type == "list" and dv.showErrorMessage and dv.errorStyle == "stop"
+    assert str(dv.sqref) == f"{letter}{layout.first_data_row}:{letter}{layout.first_data_row + 9}"
+    offered = _list_values(dv)
+    assert offered == list(column_choices(spec.column(key), config_lists(settings)))
+    [in_set] = [
+        e
+        for e in _suite_rules(form_key)
+        if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == key
+    ]
+    assert offered == in_set["kwargs"]["value_set"]
+    assert all(value not in offered for value in DEMO_REJECTED.get(key, ()))
+    assert spec.column(key).header in dv.error
+
+
+def test_the_demos_rejected_values_are_outside_the_drop_downs(settings: Settings) -> None:
+    lists = config_lists(settings)
+    stage = column_choices(FORMS["a3"].column("stage"), lists)
+    site = column_choices(FORMS["a3"].column("site"), lists)
+    assert {"洽谈中", "签约"}.isdisjoint(stage) and "已签约" in stage
+    assert "楚雄" not in site and "楚雄市" in site
+
+
+AMOUNTS = [
+    (form, col.key) for form, spec in FORMS.items() for col in spec.columns if col.kind == "number"
+]
+
+
+@pytest.mark.parametrize(("form_key", "key"), AMOUNTS)
+def test_amount_columns_take_only_numbers_above_the_rules_minimum_and_say_the_unit(
+    templates: dict[str, Path], form_key: str, key: str
+) -> None:
+    spec = FORMS[form_key]
+    col = spec.column(key)
+    ws = _sheet_of(templates, form_key)
+    letter = openpyxl.utils.get_column_letter(spec.columns.index(col) + 1)
+    dv = _validations(ws)[f"{letter}{sheet_layout(spec).first_data_row}"]
+    unit = "亿元" if "亿元" in col.header else "万美元"
+    assert dv.type == "decimal" and dv.showInputMessage and dv.showErrorMessage
+    assert unit in dv.promptTitle and unit in dv.prompt and "数字" in dv.prompt
+    minimum = [
+        e["kwargs"]
+        for e in _suite_rules(form_key)
+        if e["type"] == "expect_column_values_to_be_between"
+        and e["kwargs"]["column"] == key
+        and "min_value" in e["kwargs"]
+    ]
+    if not minimum:
+        assert dv.operator == "between"
+        return
+    [rule] = minimum
+    operator = "greaterThan" if rule.get("strict_min") else "greaterThanOrEqual"
+    assert (dv.operator, float(dv.formula1)) == (operator, float(rule["min_value"]))
+
+
+def test_a3s_amount_column_admits_five_yi_and_more(templates: dict[str, Path]) -> None:
+    ws = _sheet_of(templates, "a3")
+    dv = _validations(ws)["E7"]
+    assert (dv.operator, dv.formula1) == ("greaterThanOrEqual", "5")
+    assert "不小于5" in dv.prompt and "亿元" in dv.prompt
+
+
+def test_the_seeds_submitter_hint_is_the_cells_input_message(templates: dict[str, Path]) -> None:
+    ws = _sheet_of(templates, "a3")
+    layout = sheet_layout(FORMS["a3"])
+    assert ws.cell(row=layout.submitter_row, column=1).value == "填报单位："
+    dv = _validations(ws)[f"A{layout.submitter_row}"]
+    assert "招商组或县市、高新区" in dv.prompt and dv.showInputMessage
+
+
+def test_a5s_copied_note_keeps_the_seeds_text_and_is_corrected_in_a_comment(
+    templates: dict[str, Path],
+) -> None:
+    spec = FORMS["a5"]
+    ws = _sheet_of(templates, "a5")
+    row = sheet_layout(spec).first_data_row + 11
+    cell = ws.cell(row=row, column=1)
+    assert cell.value == spec.notes[0]
+    assert "到位资金需与招商引资统计匹配" in cell.value  # the seed's words, unchanged
+    assert cell.comment is not None and "附件4" in cell.comment.text
+    assert "自行组织的招商活动" in cell.comment.text
+
+
+def _texts(path: Path) -> list[str]:
+    wb = openpyxl.load_workbook(path)
+    return [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value]
+
+
+def test_templates_for_2024_say_2024_throughout(tmp_path: Path) -> None:
+    paths = write_templates(tmp_path, year=2024)
+    texts = [t for p in paths for t in _texts(p)]
+    assert "（2024年1— 月）" in texts
+    assert any("楚雄高新区2024年处于" in t for t in texts)
+    assert not [t for t in texts if "2023" in t]
+
+
+@pytest.mark.parametrize(
+    ("now", "period"),
+    [
+        ("2026-12-01T10:00:00+08:00", "2026-12"),
+        ("2026-12-20T23:59:59+08:00", "2026-12"),
+        ("2026-12-21T00:00:00+08:00", "2027-01"),
+        ("2027-01-05T08:00:00+08:00", "2027-01"),
+        ("2027-03-20T20:00:00+00:00", "2027-04"),  # 04:00 on the 21st in Chuxiong
+    ],
+)
+def test_the_default_template_year_is_the_report_being_filled(
+    settings: Settings, now: str, period: str
+) -> None:
+    assert open_period(settings, datetime.fromisoformat(now)) == period
+
+
+def test_a_filled_in_template_still_reads_as_its_form(templates: dict[str, Path]) -> None:
+    wb = openpyxl.load_workbook(templates[WORKBOOK_NAMES["a3"]])
+    ws = wb.active
+    first = sheet_layout(FORMS["a3"]).first_data_row
+    ws.cell(row=4, column=1).value = "填报单位：禄丰市"
+    values = ["1", "禄丰钒钛新材料产业园项目", "上海某某公司", "禄丰市", 20, "", "在谈"]
+    for i, value in enumerate(values, start=1):
+        ws.cell(row=first, column=i).value = value
+    raw = io.BytesIO()
+    wb.save(raw)
+    parsed = parse_workbook(raw.getvalue())
+    [sheet] = parsed.sheets
+    assert sheet.form == "a3" and parsed.unit_text == "禄丰市"
+    assert list(sheet.frame["project_name"]) == ["禄丰钒钛新材料产业园项目"]
+
+
+def test_a_list_too_long_for_excel_goes_to_a_hidden_sheet(settings: Settings) -> None:
+    lists = {**config_lists(settings), "industries": tuple(f"行业名称第{i}号" for i in range(40))}
+    wb = build_workbook("stats_funds", year=2023, month=None, unit=None, lists=lists)
+    assert wb.sheetnames == [FORMS["stats_funds"].sheet, LISTS_SHEET]
+    hidden = wb[LISTS_SHEET]
+    assert hidden.sheet_state == "hidden"
+    assert [hidden.cell(row=i + 1, column=1).value for i in range(40)] == list(lists["industries"])
+    dv = _validations(wb.active)["B7"]
+    assert dv.formula1 == f"'{LISTS_SHEET}'!$A$1:$A$40"
+
+
+def _gray_pixels(pgm: bytes) -> bytes:
+    """The pixel bytes of a binary PGM (P5) as pdftoppm -gray writes it."""
+    fields = pgm.split(maxsplit=4)
+    assert fields[0] == b"P5" and fields[3] == b"255"
+    return fields[4]
+
+
+@pytest.mark.parametrize("workbook", ["a3", "ledger"])
+def test_libreoffice_renders_the_template_with_its_drop_downs(
+    templates: dict[str, Path], settings: Settings, tmp_path: Path, workbook: str
+) -> None:
+    soffice, pdftoppm = shutil.which("soffice"), shutil.which("pdftoppm")
+    need(soffice is not None, "LibreOffice (soffice) not installed: run .ci/install-services")
+    need(pdftoppm is not None, "pdftoppm (poppler-utils) not installed: run .ci/install-services")
+    source = tmp_path / f"{workbook}.xlsx"
+    source.write_bytes(templates[WORKBOOK_NAMES[workbook]].read_bytes())
+    env = {**os.environ, "HOME": str(tmp_path / "lo-home")}
+    for target in ("pdf", "xlsx"):
+        command = [str(soffice), "--headless", "--convert-to", target, "--outdir"]
+        subprocess.run(
+            [*command, str(tmp_path / target), str(source)],
+            env=env,
+            timeout=180,
+            check=True,
+            capture_output=True,
+        )
+    pdf = tmp_path / "pdf" / f"{workbook}.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    png = tmp_path / f"{workbook}-page"  # kept in the test's tmp dir to look at
+    subprocess.run(
+        [
+            str(pdftoppm),
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(png),
+        ],
+        check=True,
+        timeout=60,
+    )
+    assert png.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
+    subprocess.run(
+        [
+            str(pdftoppm),
+            "-gray",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(pdf),
+            str(png),
+        ],
+        check=True,
+        timeout=60,
+    )
+    pixels = _gray_pixels(png.with_suffix(".pgm").read_bytes())
+    dark = sum(1 for b in pixels if b < 128)
+    assert dark > len(pixels) // 200, "the rendered page is blank"
+    # LibreOffice read the validations: saved again by it, each drop-down is still there.
+    resaved = openpyxl.load_workbook(tmp_path / "xlsx" / f"{workbook}.xlsx")
+    for form_key in WORKBOOKS[workbook]:
+        ws = resaved[FORMS[form_key].sheet]
+        lists = {
+            tuple(_list_values(dv))
+            for dv in ws.data_validations.dataValidation
+            if dv.type == "list"
+        }
+        wanted = {column_choices(c, config_lists(settings)) for c in FORMS[form_key].columns}
+        assert wanted - {()} <= lists
