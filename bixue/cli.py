@@ -142,6 +142,16 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         kwargs.setdefault("metavar", "命令")
         return super().add_subparsers(**kwargs)
 
+    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
+        """argparse names the expected type by its Python name (int): say 整数 instead."""
+        try:
+            return super()._get_value(action, arg_string)  # type: ignore[misc]
+        except argparse.ArgumentError as exc:
+            name = getattr(action.type, "__name__", "")
+            if name in TYPE_ZH:
+                exc.message = exc.message.replace(f"无效的{name}", f"无效的{TYPE_ZH[name]}")
+            raise
+
 
 def prefect_environment(home: Path) -> None:
     """Prefect's own state inside the home; settings that make its temporary server start here."""
