@@ -105,6 +105,22 @@ def _rows(engine: Engine, name: str, **params: Any) -> list[dict[str, Any]]:
 Inputs = dict[str, dict[str, Decimal | None]]
 
 
+SIGNING_COUNTS = ("signed", "signed_1yi", "signed_5yi", "signed_10yi")
+
+
+def county_signings(engine: Engine, period: str) -> dict[str, dict[str, Decimal]]:
+    """Each county's new signings that count in the period, by size (any, ≥1亿, ≥5亿, ≥10亿).
+
+    Decision D13: a signing is the unit's normalised 项目名称; it counts once a year, in the
+    period of its earliest signing date, at the largest amount reported up to the period's end.
+    """
+    p = scoring_period(period)
+    return {
+        r["unit"]: {k: Decimal(int(r[k] or 0)) for k in SIGNING_COUNTS}
+        for r in _rows(engine, "measure_county_signings", **p.window)
+    }
+
+
 def _county_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: Inputs) -> None:
     """Growth, FDI completion, trips and signings of the counties and the zone (附件6)."""
     targets = settings.targets(p.year).counties
@@ -116,7 +132,7 @@ def _county_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: In
     trips: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
     for r in _rows(engine, "measure_county_trips", **p.window):
         trips[r["unit"]][(r["leader_kind"], r["scope"])] = int(r["trips"])
-    signings = {r["unit"]: r for r in _rows(engine, "measure_county_signings", **p.window)}
+    signings = county_signings(engine, p.key)
     for unit, target in targets.items():
         f = funds.get(unit, {})
         t = trips.get(unit, {})
