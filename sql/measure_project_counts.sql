@@ -21,12 +21,17 @@ with reports as (
       and f.project_key is not null
 ),
 
-firsts as (
+projects as (
+    -- one line per project, every value read off the same ordered window (one sort): its first
+    -- report's stage and month, and its largest amounts reported 在谈 and at a signed stage
     select
         unit,
-        project_key,
         first_value(stage) over reports_in_order as first_stage,
         first_value(period) over reports_in_order as first_period,
+        max(case when stage = :talks then investment_yi end) over reports_in_order as talks_yi,
+        max(
+            case when stage in (:signed, :started, :completed, :producing) then investment_yi end
+        ) over reports_in_order as signed_yi,
         row_number() over reports_in_order as line
     from reports
     window reports_in_order as (
@@ -36,33 +41,18 @@ firsts as (
     )
 ),
 
-projects as (
-    select
-        r.unit,
-        r.project_key,
-        max(case when r.stage = :talks then r.investment_yi end) as talks_yi,
-        max(
-            case when r.stage in (:signed, :started, :completed, :producing) then r.investment_yi end
-        ) as signed_yi
-    from reports as r
-    group by r.unit, r.project_key
-),
-
 counted as (
     select
-        p.unit,
-        case when p.talks_yi >= 5 then 1 else 0 end as talks_5yi,
+        unit,
+        case when talks_yi >= 5 then 1 else 0 end as talks_5yi,
         case
-            when f.first_stage <> :talks and f.first_period = :first_period then 0
-            when p.signed_yi >= 10 then 10
-            when p.signed_yi >= 5 then 5
+            when first_stage <> :talks and first_period = :first_period then 0
+            when signed_yi >= 10 then 10
+            when signed_yi >= 5 then 5
             else 0
         end as new_signed_yi
-    from projects as p
-    inner join firsts as f
-        on f.unit = p.unit
-        and f.project_key = p.project_key
-        and f.line = 1
+    from projects
+    where line = 1
 )
 
 select
