@@ -1,6 +1,6 @@
--- Counties' trips that started between the start and end dates (ISO), by leader kind and scope,
--- read in the year's reports up to the period's last report month; a trip reported in more than
--- one month counts once (D16).
+-- Counties' trips that started between the start and end dates (ISO), one row per trip as
+-- written, read in the year's reports up to the period's last report month (D16); the same trip
+-- written the same way in several months is one row, and spellings are matched in Python (D17).
 with trips as (
     select distinct
         c.unit,
@@ -18,9 +18,9 @@ with trips as (
 
 select
     unit,
+    trip,
+    dates_start,
     leader_kind,
-    scope,
-    count(*) as trips
+    scope
 from trips
-group by unit, leader_kind, scope
-order by unit, leader_kind, scope
+order by unit, dates_start, trip

@@ -129,9 +129,14 @@ def _county_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: In
         r["county"]: exact(r["fdi"])
         for r in _rows(engine, "measure_county_fdi", period=p.report_month)
     }
-    trips: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    trips: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    counted: set[tuple[str, ...]] = set()
     for r in _rows(engine, "measure_county_trips", **p.window):
-        trips[r["unit"]][(r["leader_kind"], r["scope"])] = int(r["trips"])
+        # a trip counts once however often and however spaced it is reported (D17)
+        once = (r["unit"], norm(r["trip"]), str(r["dates_start"]), r["leader_kind"], r["scope"])
+        if once not in counted:
+            counted.add(once)
+            trips[r["unit"]][(r["leader_kind"], r["scope"])] += 1
     signings = county_signings(engine, p.key)
     for unit, target in targets.items():
         f = funds.get(unit, {})

@@ -343,6 +343,14 @@ TRIP_CASES: dict[str, tuple[list[tuple[str, str, str]], tuple[int, ...]]] = {
         [("2023-05", "赴深圳招商", "2023-05-10"), ("2023-06", "赴深圳招商", "2023-05-10")],
         (0, 1, 0, 1),
     ),
+    "a_trip_reported_again_with_other_spacing_counts_once": (
+        [("2023-05", "赴深圳 招商", "2023-05-10"), ("2023-06", "赴深圳招商", "2023-05-10")],
+        (0, 1, 0, 1),
+    ),
+    "two_trips_on_one_day_count_apart": (
+        [("2023-08", "赴深圳招商", "2023-08-10"), ("2023-08", "赴广州招商", "2023-08-10")],
+        (0, 0, 2, 2),
+    ),
     "a_trip_first_reported_after_its_quarter_counts_in_the_year_only": (
         [("2023-04", "赴深圳招商", "2023-03-25")],
         (0, 0, 0, 1),
