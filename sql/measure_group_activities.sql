@@ -1,5 +1,6 @@
--- Self-organised activities (附件5) that started between the start and end dates, one row per activity
--- and submitting unit, with what they count as; joint activities are shared out in Python.
+-- Self-organised activities (附件5) that started between the start and end dates, read in the
+-- year's reports up to the period's last report month, one row per activity and submitting unit,
+-- with what they count as; joint activities are shared out in Python (D17).
 with activities as (
     select distinct
         c.unit,
@@ -11,7 +12,9 @@ with activities as (
         f.qualifies
     from fact_a5 as f
     inner join current_submission as c on c.id = f.submission_id
-    where f.dates_start >= :start
+    where c.period >= :first_period
+      and c.period <= :period
+      and f.dates_start >= :start
       and f.dates_start <= :end
 )
 

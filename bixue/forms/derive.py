@@ -149,15 +149,15 @@ def project_key(name: object) -> str | None:
     return norm(name) or None
 
 
-def derive_a3(frame: pd.DataFrame) -> pd.DataFrame:
-    """附件3 rows with the key that matches a project's reports across months and spellings."""
+def derive_project_key(frame: pd.DataFrame) -> pd.DataFrame:
+    """附件3 or ledger signings with the key that matches a project across months and spellings."""
     return _assign(frame, project_key=[project_key(v) for v in frame["project_name"]])
 
 
 def derive(form: str, frame: pd.DataFrame, admin_codes: Mapping[str, str]) -> pd.DataFrame:
     """The frame with its form's derived fields filled in (unchanged for other forms)."""
-    if form == "a3":
-        return derive_a3(frame)
+    if form in ("a3", "ledger_signings"):
+        return derive_project_key(frame)
     if form == "a5":
         return derive_a5(frame)
     if form == "a4":

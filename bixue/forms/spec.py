@@ -275,6 +275,10 @@ LEDGER_SIGNINGS = FormSpec(
     categories=("county",),
     keywords=("新签约招商引资项目月报表",),
     sheet="新签约项目",
+    derived=(
+        # 项目名称 as compared: one signing across months and spellings (counted once a year)
+        ("project_key", "text"),
+    ),
     columns=(
         Column("seq", "序号", "integer", width=6),
         Column("project_name", "项目名称", required=True, width=24),

@@ -127,10 +127,19 @@ class IndicatorRule(_Strict):
             )
 
 
+class Decision(_Strict):
+    """A reading the seed leaves open, in a sentence the office can read out (D1, D2, …)."""
+
+    id: str = Field(pattern=r"^D\d+$")
+    zh: str = Field(min_length=1)
+    applies_to: tuple[str, ...] = ()
+
+
 class RulesFile(_Strict):
     version: str = Field(pattern=r"^\d{4}\.\d+$")
     year: int
     indicators: tuple[IndicatorRule, ...]
+    decisions: tuple[Decision, ...] = ()
 
     @model_validator(mode="after")
     def _whole(self) -> RulesFile:
@@ -154,6 +163,17 @@ class RulesFile(_Strict):
                     raise ValueError(
                         f"{category} {kind} indicators weigh {weight}, they must total 100"
                     )
+        ids = [d.id for d in self.decisions]
+        if len(set(ids)) != len(ids):
+            raise ValueError(
+                f"duplicate decision id {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}"
+            )
+        for decision in self.decisions:
+            unknown = sorted(set(decision.applies_to) - set(keys))
+            if unknown:
+                raise ValueError(
+                    f"decision {decision.id}: applies_to names no indicator: {', '.join(unknown)}"
+                )
         return self
 
 

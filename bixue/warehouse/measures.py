@@ -20,7 +20,6 @@ from bixue.warehouse.db import sql
 
 QUANTUM = Decimal("0.000001")
 HUNDRED = Decimal(100)
-SIGNED = set(STAGES[1:])  # 已签约 and every later stage
 COUNTY_TOP_LEADER = "县市党政主要领导"
 PREFECTURE_LEADER = "州级领导"
 PREFECTURE_TOP_LEADER = "州级党政主要领导"
@@ -53,6 +52,16 @@ class ScoringPeriod:
     @property
     def first_report_month(self) -> str:
         return f"{self.year:04d}-01"
+
+    @property
+    def window(self) -> dict[str, str]:
+        """The period's dates and the year's reports that may be read for it (D16)."""
+        return {
+            "start": self.start,
+            "end": self.end,
+            "first_period": self.first_report_month,
+            "period": self.report_month,
+        }
 
 
 def scoring_period(key: str) -> ScoringPeriod:
@@ -96,6 +105,22 @@ def _rows(engine: Engine, name: str, **params: Any) -> list[dict[str, Any]]:
 Inputs = dict[str, dict[str, Decimal | None]]
 
 
+SIGNING_COUNTS = ("signed", "signed_1yi", "signed_5yi", "signed_10yi")
+
+
+def county_signings(engine: Engine, period: str) -> dict[str, dict[str, Decimal]]:
+    """Each county's new signings that count in the period, by size (any, ≥1亿, ≥5亿, ≥10亿).
+
+    Decision D13: a signing is the unit's normalised 项目名称; it counts once a year, in the
+    period of its earliest signing date, at the largest amount reported up to the period's end.
+    """
+    p = scoring_period(period)
+    return {
+        r["unit"]: {k: Decimal(int(r[k] or 0)) for k in SIGNING_COUNTS}
+        for r in _rows(engine, "measure_county_signings", **p.window)
+    }
+
+
 def _county_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: Inputs) -> None:
     """Growth, FDI completion, trips and signings of the counties and the zone (附件6)."""
     targets = settings.targets(p.year).counties
@@ -104,12 +129,15 @@ def _county_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: In
         r["county"]: exact(r["fdi"])
         for r in _rows(engine, "measure_county_fdi", period=p.report_month)
     }
-    trips: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
-    for r in _rows(engine, "measure_county_trips", start=p.start, end=p.end):
-        trips[r["unit"]][(r["leader_kind"], r["scope"])] = int(r["trips"])
-    signings = {
-        r["unit"]: r for r in _rows(engine, "measure_county_signings", start=p.start, end=p.end)
-    }
+    trips: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
+    counted: set[tuple[str, ...]] = set()
+    for r in _rows(engine, "measure_county_trips", **p.window):
+        # a trip counts once however often and however spaced it is reported (D17)
+        once = (r["unit"], norm(r["trip"]), str(r["dates_start"]), r["leader_kind"], r["scope"])
+        if once not in counted:
+            counted.add(once)
+            trips[r["unit"]][(r["leader_kind"], r["scope"])] += 1
+    signings = county_signings(engine, p.key)
     for unit, target in targets.items():
         f = funds.get(unit, {})
         t = trips.get(unit, {})
@@ -142,27 +170,35 @@ def _county_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: In
         }
 
 
-def project_counts(engine: Engine, period: str) -> dict[str, dict[str, Decimal]]:
-    """在谈 ≥5亿 projects at the period's end and projects newly signed in the year, per unit.
+PROJECT_COUNTS = ("talks_5yi", "new_signed_5yi", "new_signed_10yi")
 
-    Decision: January's report is the year's baseline inventory. A project counts as newly
-    signed when its latest stage is 已签约 or later and it was 在谈 in an earlier report of the
-    year or first appeared after January; one already signed in January was signed before.
-    The database matches each project's reports (by project_key) and counts them; a national
-    month has hundreds of thousands of report lines, which never come to Python.
+
+def project_counts(engine: Engine, period: str) -> dict[str, dict[str, Decimal]]:
+    """在谈 ≥5亿 projects and projects newly signed in the year up to the period's end, per unit.
+
+    Decisions D14, D15: every project reported 在谈 at ≥5亿元 in any report of the year so far
+    counts among the 在谈 projects, signed since or not; one reported at 已签约 or later counts as
+    newly signed unless January's report (the year's baseline inventory) first gave it already
+    signed; later reports never take a count back. The database matches each project's reports
+    (by project_key) and counts them; a national month has hundreds of thousands of report
+    lines, which never come to Python.
     """
     p = scoring_period(period)
-    params = {"first_period": p.first_report_month, "period": p.report_month, "talks": STAGES[0]}
+    talks, signed, started, completed, producing = STAGES
+    params = {
+        "first_period": p.first_report_month,
+        "period": p.report_month,
+        "talks": talks,
+        "signed": signed,
+        "started": started,
+        "completed": completed,
+        "producing": producing,
+    }
     counts: dict[str, dict[str, Decimal]] = defaultdict(
-        lambda: {k: Decimal(0) for k in ("talks_5yi", "new_signed_5yi", "new_signed_10yi")}
+        lambda: {k: Decimal(0) for k in PROJECT_COUNTS}
     )
     for r in _rows(engine, "measure_project_counts", **params):
-        unit, n, size = r["unit"], int(r["projects"]), int(r["size_yi"])
-        if r["stage"] == STAGES[0] and size >= 5:
-            counts[unit]["talks_5yi"] += n
-        if r["stage"] in SIGNED and int(r["is_new"]):
-            counts[unit]["new_signed_5yi"] += n if size >= 5 else 0
-            counts[unit]["new_signed_10yi"] += n if size >= 10 else 0
+        counts[r["unit"]] = {k: Decimal(int(r[k] or 0)) for k in PROJECT_COUNTS}
     return counts
 
 
@@ -178,10 +214,14 @@ def _group_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: Inp
         for r in _rows(engine, "measure_self_reported_funds", period=p.report_month)
     }
     activities: dict[str, Decimal] = defaultdict(Decimal)
+    counted: set[tuple[str, str, str]] = set()
     top_trips: dict[tuple[str, str], str] = {}
-    for r in _rows(engine, "measure_group_activities", start=p.start, end=p.end):
-        if r["qualifies"]:
-            activities[r["unit"]] += 1  # a joint activity counts for each organising group
+    for r in _rows(engine, "measure_group_activities", **p.window):
+        once = (r["unit"], norm(r["activity"]), str(r["dates_start"]))
+        if r["qualifies"] and once not in counted:
+            # once per group however often reported (D17); a joint activity for each group
+            counted.add(once)
+            activities[r["unit"]] += 1
         if r["leader_rank"] == "top" and r["out_of_province"]:
             # ... but a 州级党政“一把手” trip counts once, for its lead unit (附件2 说明2).
             lead = unit_from_text(settings, r["lead_unit"]) or r["unit"]

@@ -72,6 +72,10 @@ def _set(index: int, field: str, value: object) -> object:
     return lambda d: d["indicators"][index].__setitem__(field, value)
 
 
+def _decide(index: int, field: str, value: object) -> object:
+    return lambda d: d["decisions"][index].__setitem__(field, value)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -85,6 +89,10 @@ def _set(index: int, field: str, value: object) -> object:
         (_set(1, "key", "cq_out_pref_growth"), "duplicate indicator key"),
         (_set(0, "ineligible_when", "sometimes"), "ineligible_when"),
         (lambda d: d.__setitem__("version", "2024.1"), "does not belong to year"),
+        (_decide(0, "applies_to", ["cq_nonsense"]), "applies_to names no indicator: cq_nonsense"),
+        (_decide(1, "id", "D13"), "duplicate decision id D13"),
+        (_decide(0, "id", "13"), "key decisions.0.id"),
+        (_decide(0, "zh", ""), "key decisions.0.zh"),
     ],
 )
 def test_a_wrong_rules_file_is_refused_naming_file_and_key(
@@ -109,3 +117,11 @@ def test_the_hash_follows_the_files_content(config_copy: Path) -> None:
     path = config_copy / "rules" / "2023.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "\n# note\n", encoding="utf-8")
     assert load_rules(config_copy, 2023).sha256 != before
+
+
+def test_every_indicator_has_a_recorded_reading_in_chinese(settings: Settings) -> None:
+    rules = load_rules(settings.config_dir, 2023)
+    decided = {key for d in rules.file.decisions for key in d.applies_to}
+    assert decided == {i.key for i in rules.file.indicators}
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in d.zh) for d in rules.file.decisions)
+    assert {"D13", "D14", "D15", "D16"} <= {d.id for d in rules.file.decisions}

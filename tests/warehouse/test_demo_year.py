@@ -314,3 +314,38 @@ def test_score_measures_on_the_demo_years_measures_gives_exactly_the_export(
             == 0
         )
         assert what_if.read_bytes() == exported.read_bytes()
+
+
+def test_the_demo_years_counts_read_the_same_in_quarters_and_year(year: tuple) -> None:
+    """Events counted once each add up over the quarters; cumulative counts never go down."""
+    from bixue.forms.parse import norm
+
+    settings, (lite, _) = year
+    quarters = [measure_inputs(lite, settings, f"2023Q{q}") for q in (1, 2, 3, 4)]
+    annual = measure_inputs(lite, settings, "2023")
+    for unit in settings.units:
+        once = ("signed", "top_leader_trips") if unit.category == "county" else ("activities",)
+        for key in once:
+            assert sum(q[unit.name][key] for q in quarters) == annual[unit.name][key], (unit, key)
+        if unit.category == "group":
+            for key in ("talks_5yi", "new_signed_5yi", "new_signed_10yi"):
+                seen = [q[unit.name][key] for q in quarters]
+                assert seen == sorted(seen) and seen[-1] == annual[unit.name][key], (unit, key)
+    # a county's signings of the year are its distinct names as compared, from the raw rows
+    with lite.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select c.unit, f.project_name, f.signed_on from fact_ledger_signings as f"
+                " inner join current_submission as c on c.id = f.submission_id"
+                " where c.period like '2023-%'"
+            )
+        ).all()
+    first: dict[tuple[str, str], str] = {}
+    for unit, name, signed_on in rows:
+        key = (unit, norm(name))
+        first[key] = min(first.get(key, signed_on), signed_on)
+    distinct = {u.name: 0 for u in settings.units if u.category == "county"}
+    for (unit, _), signed_on in first.items():
+        distinct[unit] += signed_on.startswith("2023-")
+    assert {u: int(annual[u]["signed"]) for u in distinct} == distinct
+    assert len(rows) > len(first)  # the sample repeats names: those count once

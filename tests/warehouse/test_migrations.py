@@ -66,3 +66,30 @@ def test_upgrading_to_0007_keys_the_projects_already_loaded(engine: sa.Engine) -
     with engine.connect() as conn:
         keys = conn.execute(sa.text("select project_key from fact_a3 order by excel_row")).all()
     assert [k for (k,) in keys] == ["AB电池项目", None]
+
+
+def test_upgrading_to_0012_keys_the_signings_already_loaded(engine: sa.Engine) -> None:
+    upgrade(engine, "0008")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "insert into submission (id, message_sha256, attachment_sha256, filename, unit,"
+                " workbook, period, version, status, late, rows_loaded, loaded_at) values"
+                " ('s1', 'm', 'a', '台账.xlsx', '禄丰市', 'ledger', '2023-05', 1, 'accepted',"
+                " false, 2, 'now')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "insert into fact_ledger_signings (submission_id, sheet, excel_row, unit, period,"
+                " project_name) values"
+                " ('s1', '新签约项目', 7, '禄丰市', '2023-05', 'ＡＢ 电池\n项目'),"
+                " ('s1', '新签约项目', 8, '禄丰市', '2023-05', null)"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        keys = conn.execute(
+            sa.text("select project_key from fact_ledger_signings order by excel_row")
+        ).all()
+    assert [k for (k,) in keys] == ["AB电池项目", None]
