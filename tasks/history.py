@@ -17,5 +17,8 @@ def check_history(
     name each problem's row (its project or activity) while the rows are still held."""
     severities = settings_for(home).severities
     prior, statistics = history.history_for(warehouse(home), submissions)
-    checked = history.check_history(messages, submissions, prior, statistics, severities)
+    documents = history.documents_for(warehouse(home), submissions)
+    checked = history.check_history(
+        messages, submissions, prior, statistics, severities, documents=documents
+    )
     return name_rows(apply_severities(checked, severities))
