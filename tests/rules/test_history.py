@@ -86,7 +86,9 @@ def test_a_project_missing_from_the_cumulative_report_is_flagged() -> None:
 
 def test_other_units_and_later_months_are_not_compared() -> None:
     sheet = _sheet([("钛项目", "在谈")])
-    evidence = Evidence.of([Document("禄丰市", "2023-03", "钛项目意向书.pdf", "m0")], "禄丰市", "2023-03")
+    evidence = Evidence.of(
+        [Document("禄丰市", "2023-03", "钛项目意向书.pdf", "m0")], "禄丰市", "2023-03"
+    )
     assert check_projects(_sub("2023-03"), sheet, PRIOR, evidence, SEVERITIES) == []
 
 
