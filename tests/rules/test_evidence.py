@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bixue.model import LandedAttachment, LandedMessage
+from bixue.model import LandedAttachment, LandedMessage, Submission
 from bixue.rules.history import check_history, documents_for, names_project
 from bixue.rules.problem import Problem
 from bixue.warehouse.db import connect
@@ -79,7 +79,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> sa.Engine:
     return connect(str(request.getfixturevalue("pg_url")))
 
 
-def _rejected(msg: LandedMessage, names: list[str]) -> object:
+def _rejected(msg: LandedMessage, names: list[str]) -> Submission:
     broken = Problem(rule="a3.site.in_set", message="建设地点不对。", sheet="Sheet1", row=7)
     return replace(_submission(msg, names, [broken]), unit="楚雄高新区")
 
@@ -89,7 +89,7 @@ def test_the_agreement_sent_with_a_rejected_first_version_counts_for_the_second(
 ) -> None:
     first = _with_documents(_message(1), "绿色硅光伏组件项目投资协议.pdf")
     v1 = _rejected(first, [PROJECT])
-    load_run(engine, "2023-08", [first], [v1], datetime(2023, 8, 18, tzinfo=UTC))  # type: ignore[list-item]
+    load_run(engine, "2023-08", [first], [v1], datetime(2023, 8, 18, tzinfo=UTC))
     second = replace(_message(2), unit="楚雄高新区")
     v2 = replace(_submission(second, [PROJECT]), unit="楚雄高新区", period="2023-08")
     documents = documents_for(engine, [v2])

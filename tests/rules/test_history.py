@@ -19,9 +19,7 @@ from bixue.rules.history import (
     Evidence,
     PriorReport,
     check_funds,
-    check_history,
     check_projects,
-    names_project,
 )
 from bixue.rules.problem import Problem
 from tests.factories import submission
