@@ -133,6 +133,7 @@ def _insert_submission(conn: Connection, sub: Submission, now: str) -> int:
                     "value": p.value,
                     "message": p.message,
                     "fix": p.fix,
+                    "item": p.item,
                 }
                 for i, p in enumerate(sub.problems, start=1)
             ],
