@@ -22,7 +22,7 @@ from bixue.render.annotate import attach_annotations
 from bixue.render.notice import compose_receipts
 from bixue.render.office import office_status
 from bixue.rules import history
-from bixue.rules.check import apply_severities, validate_submissions
+from bixue.rules.check import apply_severities, name_rows, validate_submissions
 from bixue.warehouse import load
 
 
@@ -32,8 +32,11 @@ def _ingest_batch(
     """One batch of messages read, checked and loaded: the flow's ingest_batch."""
     submissions = validate_submissions(read_submissions(settings, batch), settings.home, period)
     prior, statistics = history.history_for(engine, submissions)
-    submissions = history.check_history(batch, submissions, prior, statistics, settings.severities)
-    submissions = apply_severities(submissions, settings.severities)
+    documents = history.documents_for(engine, submissions)
+    submissions = history.check_history(
+        batch, submissions, prior, statistics, settings.severities, documents=documents
+    )
+    submissions = name_rows(apply_severities(submissions, settings.severities))
     rows = load.load_run(engine, period, batch, submissions, datetime.now(UTC))
     return batch, release_rows(submissions), rows
 
@@ -52,8 +55,9 @@ def run_month(settings: Settings, engine: Engine, period: str) -> RunReport:
             for batch in intake.in_batches(landed, settings.batch_bytes)
         ]
     )
+    counted = load.counted_versions(engine, submissions)
     receipts = attach_annotations(
-        compose_receipts(settings, period, messages, submissions), submissions
+        compose_receipts(settings, period, messages, submissions, counted=counted), submissions
     )
     notices = [*receipts, office_status(engine, settings, period)]
     sent_keys = load.sent_notice_keys(engine)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bixue.model import LandedMessage, Submission
 from bixue.rules import history
-from bixue.rules.check import apply_severities
+from bixue.rules.check import apply_severities, name_rows
 from bixue.runtime import settings_for, warehouse
 from tasks import bixue_task
 
@@ -13,8 +13,12 @@ from tasks import bixue_task
 def check_history(
     home: str | None, messages: list[LandedMessage], submissions: list[Submission]
 ) -> list[Submission]:
-    """Check against earlier reports and the statistics, then apply the configured severities."""
+    """Check against earlier reports and the statistics, apply the configured severities, and
+    name each problem's row (its project or activity) while the rows are still held."""
     severities = settings_for(home).severities
     prior, statistics = history.history_for(warehouse(home), submissions)
-    checked = history.check_history(messages, submissions, prior, statistics, severities)
-    return apply_severities(checked, severities)
+    documents = history.documents_for(warehouse(home), submissions)
+    checked = history.check_history(
+        messages, submissions, prior, statistics, severities, documents=documents
+    )
+    return name_rows(apply_severities(checked, severities))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from bixue.mail.outbox import open_mailer
@@ -9,7 +10,8 @@ from bixue.mail.send import deliver
 from bixue.model import LandedMessage, Submission
 from bixue.render.annotate import attach_annotations
 from bixue.render.notice import Notice, compose_receipts
-from bixue.runtime import settings_for
+from bixue.runtime import settings_for, warehouse
+from bixue.warehouse import load
 from tasks import bixue_task
 
 
@@ -19,9 +21,13 @@ def write_receipts(
 ) -> list[Notice]:
     """One receipt per submitting unit: accepted and counted, or rejected with each problem.
 
-    Reads the stored workbooks to send back the ones with problems, their cells marked.
+    Reads which version counts now from the warehouse (a refused correction leaves the earlier
+    one standing) and the stored workbooks, to send back the ones with problems marked.
     """
-    notices = compose_receipts(settings_for(home), period, messages, submissions)
+    counted = load.counted_versions(warehouse(home), submissions)
+    notices = compose_receipts(
+        settings_for(home), period, messages, submissions, counted=counted, now=datetime.now(UTC)
+    )
     return attach_annotations(notices, submissions)
 
 

@@ -88,7 +88,9 @@ class ParsedWorkbook:
 
     @property
     def unit_text(self) -> str | None:
-        return next((s.unit_text for s in self.sheets if s.unit_text), None)
+        """The first 填报单位 filled in; "" when every such line is blank, None when none."""
+        texts = [s.unit_text for s in self.sheets if s.unit_text is not None]
+        return next((t for t in texts if t), "" if texts else None)
 
 
 # ---------------------------------------------------------------- title lines
@@ -112,7 +114,11 @@ def find_period(rows: Sequence[Sequence[Any]], upto: int) -> tuple[int, int] | N
 
 
 def find_submitter(rows: Sequence[Sequence[Any]], upto: int) -> str | None:
-    """The 填报单位 text, whether in the same cell or the next non-empty one."""
+    """The 填报单位 text, whether in the same cell or the next non-empty one.
+
+    "" when the line is there but left blank; None when the sheet has no such line. A merged
+    line repeats its text into the cells it covers: those copies are not the unit's name.
+    """
     for row in rows[:upto]:
         cells = [norm(c) for c in row]
         for i, text in enumerate(cells):
@@ -121,10 +127,10 @@ def find_submitter(rows: Sequence[Sequence[Any]], upto: int) -> str | None:
                 continue
             rest = match.group(1).strip()
             if not rest:
-                rest = next((c for c in cells[i + 1 :] if c), "")
+                rest = next((c for c in cells[i + 1 :] if c and not _SUBMITTER.match(c)), "")
             # A trailing "填报日期：…" or "单位：万元" in the same cell is not part of the name.
             rest = re.split(r"填报(?:日期|时间|人)|联系人|单位[:：]", rest)[0]
-            return rest.strip(" ：:") or None
+            return rest.strip(" ：:")
     return None
 
 
@@ -495,7 +501,7 @@ def parse_sheet(
             rule="header_not_found",
             message=f"未找到《{spec.title}》的表头。",
             sheet=sheet,
-            fix="请使用州招商委办下发的模板填报，不要删改表头。",
+            fix="请使用统一下发的模板填报，不要删改表头。",
         )
         empty = object_frame({name: [] for name in names}, names)
         return ParsedSheet(spec.key, sheet, empty, {}, unit_text, period, [problem])
@@ -507,7 +513,7 @@ def parse_sheet(
             sheet=sheet,
             row=header_row + 1,
             header=col.label,
-            fix="请使用州招商委办下发的模板填报，不要删改表头。",
+            fix="请使用统一下发的模板填报，不要删改表头。",
         )
         for col in spec.columns
         if col.key not in columns and col.required
@@ -649,7 +655,7 @@ def parse_workbook(content: bytes) -> ParsedWorkbook:
             Problem(
                 rule="form_unknown",
                 message="未能识别报表类型：工作簿中没有附件3、附件4、附件5或县市月报表的表头。",
-                fix="请使用州招商委办下发的模板填报，不要删改标题和表头。",
+                fix="请使用统一下发的模板填报，不要删改标题和表头。",
             )
         )
     elif workbook is None:

@@ -122,7 +122,16 @@ def _identify(
     """Check the workbook's own 填报单位 against the registered sender and the form's submitters."""
     if role == "unit":
         named = unit_from_text(settings, unit_text)
-        if unit_text and named is None:
+        if unit_text == "":
+            sub.problems.append(
+                Problem(
+                    rule="submitter_unknown",
+                    severity="warning",
+                    message=f"「填报单位」为空，已按发件邮箱登记的单位“{who}”处理。",
+                    fix="请在“填报单位：”后填写本单位规范名称。",
+                )
+            )
+        elif unit_text and named is None:
             sub.problems.append(
                 Problem(
                     rule="submitter_unknown",
@@ -136,7 +145,8 @@ def _identify(
                 Problem(
                     rule="submitter_mismatch",
                     message=f"表内填报单位为“{named}”，但发件邮箱登记的单位是“{who}”。",
-                    fix="请由本单位登记的邮箱报送本单位的报表；如邮箱有变更，请联系州招商委办登记。",
+                    fix="请由本单位登记的邮箱报送本单位的报表；"
+                    f"如邮箱有变更，请联系{settings.office_name}登记。",
                 )
             )
     if sub.workbook:

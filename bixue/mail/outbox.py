@@ -4,8 +4,9 @@
 structure, base64 attachments) and then fixes what yagmail 0.16 gets wrong for us:
 
 - the body: yagmail turns text into an HTML part with ``<br>`` and puts the ``<br>`` into
-  the plain-text alternative too; notices are plain text, so the body becomes one clean
-  ``text/plain; charset=utf-8`` part;
+  the plain-text alternative too; the body becomes one clean ``text/plain; charset=utf-8``
+  part, or, when the notice has its own HTML, a ``multipart/alternative`` of both;
+- threading: ``In-Reply-To`` and ``References`` when the notice answers a unit's mail;
 - attachment headers: yagmail writes ``None/None`` for unknown extensions, no
   Content-Disposition for non-``application`` types, and only RFC 2231 names. Each part gets
   a fixed content type, ``Content-Disposition: attachment; filename*=utf-8''…`` (RFC 2231,
@@ -32,6 +33,7 @@ from datetime import datetime
 from email import policy
 from email.header import Header
 from email.message import Message
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime
 from pathlib import Path
@@ -73,6 +75,10 @@ class OutgoingMail:
     body: str
     attachments: tuple[tuple[str, bytes], ...] = ()
     date: datetime | None = None
+    # Threading to the mail it answers, and an HTML alternative of the plain-text body.
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    html: str | None = None
 
     def __post_init__(self) -> None:
         if not _KEY.fullmatch(self.key):
@@ -111,7 +117,17 @@ def compose(mail: OutgoingMail, sender: str, sender_name: str | None = None) -> 
         )
     parts = msg.get_payload()
     assert isinstance(parts, list)
-    parts[0] = MIMEText(mail.body, "plain", "utf-8")
+    plain = MIMEText(mail.body, "plain", "utf-8")
+    if mail.html is None:
+        parts[0] = plain
+    else:
+        parts[0] = MIMEMultipart(
+            "alternative", _subparts=[plain, MIMEText(mail.html, "html", "utf-8")]
+        )
+    if mail.in_reply_to:
+        msg["In-Reply-To"] = mail.in_reply_to
+    if mail.references:
+        msg["References"] = " ".join(mail.references)
     for part, (name, _) in zip(parts[1:], mail.attachments, strict=True):
         _fix_attachment_headers(part, name)
     msg.preamble = None  # yagmail's note for image attachments; not needed

@@ -20,6 +20,9 @@ def deliver(mailer: Outbox | SmtpMailer, notices: list[Notice]) -> list[dict[str
                 subject=notice.subject,
                 body=notice.body,
                 attachments=notice.attachments,
+                in_reply_to=notice.in_reply_to,
+                references=notice.references,
+                html=notice.html,
             )
         )
         sent.append(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +42,10 @@ LEGEND = (
     "红色单元格为须修改的问题（编号与回执一致），黄色单元格为提示；"
     "鼠标移到单元格上可查看批注，点击序号可跳转到该单元格。"
 )
-HEADERS = ("序号", "工作表", "行", "列", "栏目", "填报值", "问题", "处理办法")
-WIDTHS = (8, 16, 6, 6, 22, 24, 48, 40)
+HEADERS = ("序号", "工作表", "行", "项目或活动", "列", "栏目", "填报值", "问题", "处理办法")
+WIDTHS = (8, 14, 6, 22, 6, 20, 22, 44, 40)
+# Points per wrapped line of 11-point text (Chinese glyphs are taller than Latin ones).
+LINE_POINTS = 16.0
 ERROR_RGB = "FFFFC7CE"
 WARNING_RGB = "FFFFEB9C"
 FILLS = {
@@ -179,29 +183,67 @@ def _mark_cells(book: Workbook, items: list[Item]) -> None:
         cell.comment = Comment(text, AUTHOR, height=min(40 + 18 * lines, 600), width=320)
 
 
+def _display_width(text: str) -> int:
+    """Width in Excel's column units: a Chinese (wide) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines a wrapped cell of this column width needs for the text."""
+    usable = max(width - 1, 1)
+    return sum(max(1, math.ceil(_display_width(line) / usable)) for line in text.split("\n"))
+
+
+def _wrapped_height(texts: Sequence[tuple[str, float]]) -> float:
+    """A row height (points) that shows every wrapped text in full: Excel does not grow it."""
+    return LINE_POINTS * max([_lines(t, w) for t, w in texts if t] or [1])
+
+
 def _summary(book: Workbook, items: list[Item], rebuilt: bool) -> Worksheet:
-    """The sheet 审核意见 at the end: every problem, with a link to its cell where it has one."""
+    """The sheet 审核意见 at the end: every problem, with a link to its cell where it has one.
+
+    Long texts wrap within their column and each row is tall enough to show them whole;
+    the heading lines span the table's width.
+    """
     ws = book.create_sheet(title=SUMMARY_SHEET)
     errors = sum(i.problem.severity == "error" for i in items)
     title = f"{SUMMARY_TITLE}：须修改的问题{errors}处，提示{len(items) - errors}处"
     heading = [REBUILT_NOTE] if rebuilt else []
     heading += [title, LEGEND]
+    total = float(sum(WIDTHS))
     for r, text in enumerate(heading, start=1):
         put_value(ws.cell(row=r, column=1), text)
         ws.cell(row=r, column=1).font = Font(bold=r == 1)
+        ws.cell(row=r, column=1).alignment = WRAP
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(HEADERS))
+        ws.row_dimensions[r].height = _wrapped_height([(text, total)])
     top = len(heading) + 2
     for c, (header, width) in enumerate(zip(HEADERS, WIDTHS, strict=True), start=1):
         cell = ws.cell(row=top, column=c)
         put_value(cell, header)
         cell.font = Font(bold=True)
+        cell.alignment = WRAP
         ws.column_dimensions[cell.column_letter].width = width
     for r, item in enumerate(items, start=top + 1):
         p = item.problem
-        values = (item.label, p.sheet, p.row, p.column, p.header, p.value, p.message, p.fix)
+        values = (
+            item.label,
+            p.sheet,
+            p.row,
+            p.item,
+            p.column,
+            p.header,
+            p.value,
+            p.message,
+            p.fix,
+        )
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             put_value(cell, _text(value) if isinstance(value, str) else value)
             cell.alignment = WRAP
+        ws.row_dimensions[r].height = _wrapped_height(
+            [(str(v), w) for v, w in zip(values, WIDTHS, strict=True) if v is not None]
+        )
         ws.cell(row=r, column=1).fill = FILLS[p.severity]
         if p.sheet and p.row and p.column and p.sheet in book.sheetnames:
             link = ws.cell(row=r, column=1)

@@ -12,6 +12,7 @@ EXPECTATIONS_DIR = Path(
 )
 HISTORY_RULES = (
     "a3.evidence_missing",
+    "a3.evidence_unconfirmed",
     "a3.stage_backwards",
     "a3.project_disappeared",
     "a4.funds_exceed_statistics",

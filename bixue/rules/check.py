@@ -119,6 +119,50 @@ def validate_submissions(
     return submissions
 
 
+# The field(s) that name a row of each form, as a clerk would look for it.
+ROW_NAMES: dict[str, tuple[str, ...]] = {
+    "a3": ("project_name",),
+    "a4": ("project_name",),
+    "a5": ("activity",),
+    "ledger_trips": ("trip",),
+    "ledger_signings": ("project_name",),
+    "stats_funds": ("county", "industry"),
+    "stats_fdi": ("county",),
+}
+NAME_LIMIT = 30
+
+
+def _row_name(record: Mapping[str, object], fields: tuple[str, ...]) -> str | None:
+    parts = [str(v).strip() for f in fields if isinstance(v := record.get(f), str) and v.strip()]
+    name = "·".join(parts).replace("\n", " ")
+    if len(name) > NAME_LIMIT:
+        name = name[: NAME_LIMIT - 1] + "…"
+    return name or None
+
+
+def name_rows(submissions: list[Submission]) -> list[Submission]:
+    """Each located problem names its row's project or activity (before the rows are let go)."""
+    for sub in submissions:
+        names: dict[tuple[str, int], str] = {}
+        for sheet in sub.sheets:
+            fields = ROW_NAMES.get(sheet.form, ())
+            present = [f for f in fields if f in sheet.frame]
+            if not present or sheet.frame.empty:
+                continue
+            for record in sheet.frame[["excel_row", *present]].to_dict("records"):
+                name = _row_name(record, fields)
+                if name:
+                    names[(sheet.sheet, int(record["excel_row"]))] = name
+        if names:
+            sub.problems = [
+                replace(p, item=names.get((p.sheet, p.row)))
+                if p.sheet and p.row and p.item is None
+                else p
+                for p in sub.problems
+            ]
+    return submissions
+
+
 def apply_severities(
     submissions: list[Submission], severities: Mapping[str, str]
 ) -> list[Submission]:

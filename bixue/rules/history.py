@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from difflib import SequenceMatcher
 
 from sqlalchemy import Engine
 
-from bixue.forms.derive import project_key
+from bixue.forms.derive import PREFECTURE_PLACES, project_key
 from bixue.forms.parse import ParsedSheet, norm
 from bixue.forms.spec import A3, A4, STAGES
 from bixue.model import LandedMessage, Submission
@@ -34,6 +37,97 @@ class PriorReport:
     period: str
     project: str  # normalised name
     stage: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file (意向书, 协议, ...) a unit sent with a mail, and the report month of that mail."""
+
+    unit: str
+    period: str  # the month of the mail's forms; a mail without forms: the month it arrived
+    filename: str
+    message_sha256: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The documents a submission's new projects may be matched against."""
+
+    year: tuple[Document, ...] = ()  # the unit's documents of the year up to the report month
+    month: tuple[Document, ...] = ()  # of those, the ones sent for the same report month
+
+    @classmethod
+    def of(cls, documents: Iterable[Document], unit: str | None, period: str) -> Evidence:
+        mine = [d for d in documents if d.unit == unit and period[:4] <= d.period <= period]
+        return cls(tuple(mine), tuple(d for d in mine if d.period == period))
+
+
+# Words a file name adds to the project's name: what kind of document it is, its state.
+_DOC_WORDS = re.compile(
+    r"投资建议书|建议书|意向书|意向协议|框架协议|合作协议|投资协议|正式协议|协议书|协议|合同"
+    r"|签约|扫描件|复印件|盖章版|定稿|终稿|最终版|项目|附件\d*"
+)
+_PUNCT = re.compile(r"[\s()（）《》〈〉【】\[\]{}_\-—–·.,，、:：;；\"'“”‘’!！?？#+]+")
+
+
+# The unit's own place is in many project names but seldom in the file names of their documents.
+_PLACES = re.compile("(?:" + "|".join(PREFECTURE_PLACES) + ")(?:彝族自治州|州|市|县)?")
+
+
+def _core(text: str) -> str:
+    """A name as matched: no punctuation, no document words, no prefecture place names."""
+    return _PLACES.sub("", _DOC_WORDS.sub("", _PUNCT.sub("", norm(text).lower())))
+
+
+def names_project(filename: str, project: str) -> bool:
+    """Whether a document's file name names the project (normalised; most of the name will do)."""
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    name, file = _core(project), _core(stem)
+    if not name or not file:
+        return False
+    if name in file:
+        return True
+    match = SequenceMatcher(None, name, file, autojunk=False).find_longest_match()
+    return match.size >= max(4, math.ceil(0.6 * len(name)))
+
+
+def documents_of(
+    messages: Iterable[LandedMessage], submissions: Iterable[Submission]
+) -> list[Document]:
+    """The evidence documents of this batch's mail, each with its mail's report month."""
+    periods: dict[str, str] = {}
+    for sub in submissions:
+        if sub.period:
+            periods[sub.message_sha256] = min(
+                periods.get(sub.message_sha256, sub.period), sub.period
+            )
+    found = []
+    for msg in messages:
+        period = periods.get(msg.raw_sha256) or (
+            msg.received_at.isoformat()[:7] if msg.received_at else None
+        )
+        if not (msg.unit and period):
+            continue
+        found += [
+            Document(msg.unit, period, a.filename, msg.raw_sha256)
+            for a in msg.attachments
+            if a.kind in EVIDENCE_KINDS
+        ]
+    return found
+
+
+def prior_documents(engine: Engine, year: int, period: str) -> list[Document]:
+    """The evidence documents of the year's recorded mail up to the report month."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sql("history_evidence_documents"),
+            {"first_period": f"{year:04d}-01", "period": period, "next_year": f"{year + 1:04d}"},
+        ).mappings()
+        return [
+            Document(r["unit"], r["period"] or str(r["received_at"])[:7], r["filename"], r["sha"])
+            for r in rows
+            if r["kind"] in EVIDENCE_KINDS and (r["period"] or r["received_at"])
+        ]
 
 
 def prior_reports(engine: Engine, year: int, period: str) -> list[PriorReport]:
@@ -88,10 +182,15 @@ def check_projects(
     sub: Submission,
     sheet: ParsedSheet,
     prior: Iterable[PriorReport],
-    has_evidence: bool,
+    evidence: Evidence,
     severities: Mapping[str, str],
 ) -> list[Problem]:
-    """First reports need their documents; stages never go back; projects do not vanish."""
+    """First reports need their documents; stages never go back; projects do not vanish.
+
+    A new 在谈/已签约 project needs a document of its own: one whose file name names it, sent
+    this year with any version or mail. Without one, documents of the same month that name no
+    project of the report are listed for the office to confirm; with none, it is missing.
+    """
     earlier = [p for p in prior if p.unit == sub.unit and sub.period and p.period < sub.period]
     seen = {p.project for p in earlier}
     last_period = max((p.period for p in earlier), default=None)
@@ -100,25 +199,49 @@ def check_projects(
     present = set()
     frame = sheet.frame
     keys = frame["project_key"] if "project_key" in frame else [None] * len(frame)
+    names = [str(n) for n in frame["project_name"] if isinstance(n, str) and n.strip()]
+    unnamed = sorted(
+        {d.filename for d in evidence.month if not any(names_project(d.filename, n) for n in names)}
+    )
     for key, raw_name, stage, excel_row in zip(
         keys, frame["project_name"], frame["stage"], frame["excel_row"], strict=True
     ):
         # the key derive() stored; a frame built without it is keyed here the same way
         name = key or project_key(raw_name) or ""
         present.add(name)
-        if name and name not in seen and stage in EVIDENCE and not has_evidence:
-            problems.append(
-                _problem(
-                    "a3.evidence_missing",
-                    sheet,
-                    excel_row,
-                    "stage",
-                    EVIDENCE[stage],
-                    "请将相关文件作为附件随报表一并发送（PDF、Word、PPT或图片均可）。",
-                    severities,
-                    stage,
+        if name and name not in seen and stage in EVIDENCE:
+            title = str(raw_name)
+            if any(names_project(d.filename, title) for d in evidence.year):
+                pass  # its own document came with this or an earlier mail of the year
+            elif unnamed:
+                files = "、".join(f"“{f}”" for f in unnamed)
+                problems.append(
+                    _problem(
+                        "a3.evidence_unconfirmed",
+                        sheet,
+                        excel_row,
+                        "stage",
+                        f"{EVIDENCE[stage]}本月收到的文件{files}的文件名中没有该项目名称，"
+                        "无法确认是否为该项目的文件，已列出待人工核实。",
+                        "今后请按项目命名文件（如“××项目投资协议.pdf”）；如已发送，无需重新报送。",
+                        severities,
+                        stage,
+                    )
                 )
-            )
+            else:
+                problems.append(
+                    _problem(
+                        "a3.evidence_missing",
+                        sheet,
+                        excel_row,
+                        "stage",
+                        EVIDENCE[stage],
+                        "请将相关文件作为附件随报表一并发送（PDF、Word、PPT或图片均可），"
+                        "文件名请包含项目名称。",
+                        severities,
+                        stage,
+                    )
+                )
         if name in last and _stage_index(stage) < _stage_index(last[name]) and stage in STAGES:
             problems.append(
                 _problem(
@@ -184,11 +307,21 @@ def check_history(
     prior: list[PriorReport],
     statistics: Mapping[str, Mapping[str, Decimal]],
     severities: Mapping[str, str],
+    documents: Iterable[Document] = (),
 ) -> list[Submission]:
-    """Attach every cross-submission problem; `statistics` is keyed by report month."""
-    evidence = {
-        m.raw_sha256 for m in messages if any(a.kind in EVIDENCE_KINDS for a in m.attachments)
-    }
+    """Attach every cross-submission problem; `statistics` is keyed by report month.
+
+    `documents` are those of earlier recorded mail (prior_documents); this batch's own are
+    added here.
+    """
+    messages = list(messages)
+    known = {(d.message_sha256, d.filename) for d in documents}
+    batch = [
+        d
+        for d in documents_of(messages, submissions)
+        if (d.message_sha256, d.filename) not in known
+    ]
+    everything = [*documents, *batch]
     by_unit: dict[str, list[PriorReport]] = defaultdict(list)
     for report in prior:
         by_unit[report.unit].append(report)
@@ -196,8 +329,8 @@ def check_history(
         earlier = by_unit.get(sub.unit or "", [])
         for sheet in sub.sheets:
             if sheet.form == "a3" and sub.period:
-                has_evidence = sub.message_sha256 in evidence
-                sub.problems.extend(check_projects(sub, sheet, earlier, has_evidence, severities))
+                evidence = Evidence.of(everything, sub.unit, sub.period)
+                sub.problems.extend(check_projects(sub, sheet, earlier, evidence, severities))
         if sub.period:
             check_funds([sub], statistics.get(sub.period, {}), severities)
     return submissions
@@ -214,3 +347,12 @@ def history_for(
     prior = [r for year, last in latest.items() for r in prior_reports(engine, year, last)]
     periods = {s.period for s in submissions if s.period}
     return prior, {p: county_funds(engine, p) for p in periods}
+
+
+def documents_for(engine: Engine, submissions: Iterable[Submission]) -> list[Document]:
+    """The evidence documents of earlier recorded mail that a run's 附件3 reports may cite."""
+    latest: dict[int, str] = {}
+    for period in {s.period for s in submissions if s.period}:
+        year = int(period[:4])
+        latest[year] = max(latest.get(year, period), period)
+    return [d for year, last in latest.items() for d in prior_documents(engine, year, last)]

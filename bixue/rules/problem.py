@@ -31,15 +31,19 @@ class Problem:
     header: str | None = None  # the form's own column name
     value: str | None = None
     fix: str | None = None
+    # The row's 项目名称 or 活动名称, so a clerk finds the line without counting rows.
+    item: str | None = None
 
     @property
     def where(self) -> str:
-        """The location as a submitter reads it: 工作表「Sheet1」第7行E列「项目名称」."""
+        """The location as a submitter reads it: 工作表「Sheet1」第7行（钛项目）E列「项目名称」."""
         parts = []
         if self.sheet:
             parts.append(f"工作表「{self.sheet}」")
         if self.row:
             parts.append(f"第{self.row}行")
+            if self.item:
+                parts.append(f"（{self.item}）")
         if self.column:
             parts.append(f"{self.column}列")
         if self.header:

@@ -133,6 +133,7 @@ def _insert_submission(conn: Connection, sub: Submission, now: str) -> int:
                     "value": p.value,
                     "message": p.message,
                     "fix": p.fix,
+                    "item": p.item,
                 }
                 for i, p in enumerate(sub.problems, start=1)
             ],
@@ -253,3 +254,18 @@ def month_summary(engine: Engine, period: str) -> dict[str, int]:
     with engine.connect() as conn:
         row = conn.execute(sql("month_summary"), {"period": period}).mappings().one()
     return {k: int(v) for k, v in row.items()}
+
+
+def counted_versions(
+    engine: Engine, submissions: list[Submission]
+) -> dict[tuple[str, str, str], int]:
+    """(unit, workbook, period) -> the version that counts now, for the run's periods."""
+    periods = sorted({s.period for s in submissions if s.period})
+    if not periods:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sql("receipt_counted_versions"),
+            {"first_period": periods[0], "last_period": periods[-1]},
+        ).mappings()
+        return {(r["unit"], r["workbook"], r["period"]): int(r["version"]) for r in rows}

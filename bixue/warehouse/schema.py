@@ -88,6 +88,7 @@ problem = Table(
     Column("value", Text),
     Column("message", Text, nullable=False),
     Column("fix", Text),
+    Column("item", Text),  # the row's 项目名称 or 活动名称; NULL before 0011
     PrimaryKeyConstraint("submission_id", "seq"),
 )
 

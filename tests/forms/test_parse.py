@@ -116,7 +116,10 @@ def test_period_from_title_lines(cells: list[list[str]], expected: tuple[int, in
         ([["填报单位：禄丰市"]], "禄丰市"),
         ([["填报单位:", "", "禄丰市"]], "禄丰市"),
         ([["填报单位：禄丰市招商局      填报日期：2023-05-18"]], "禄丰市招商局"),
-        ([["填报单位："]], None),
+        ([["填报单位："]], ""),  # there, but left blank
+        ([["填报单位：", "填报单位：", "填报单位："]], ""),  # a blank merged line's copies
+        ([["填报单位：", "填报单位：", "楚雄市"]], "楚雄市"),
+        ([["制表人：张三"]], None),  # no such line at all
     ],
 )
 def test_submitter_line(cells: list[list[str]], expected: str | None) -> None:

@@ -28,11 +28,11 @@ from bixue.render.annotate import (
     attach_annotations,
 )
 from bixue.render.notice import ATTACHED, ATTACHED_NOTES, compose_receipts
-from bixue.rules.check import to_problem
+from bixue.rules.check import name_rows, to_problem
 from bixue.rules.problem import Problem
 from bixue.rules.validate import CellFailure
 from tests.conftest import need
-from tests.factories import landed_message
+from tests.factories import landed_message, submission
 
 SH = ZoneInfo("Asia/Shanghai")
 # Made once with LibreOffice (`soffice --headless --convert-to xls`) from the a3 workbook that
@@ -82,7 +82,8 @@ def _problems(sheet: ParsedSheet) -> list[Problem]:
         for field, rule, msg, sev in failures
     ]
     problems.sort(key=lambda p: (p.sheet or "", p.row or 0, p.column or "", p.rule))
-    return [*problems, LATE]
+    [named] = name_rows([submission(sheets=[sheet], problems=[*problems, LATE])])
+    return named.problems
 
 
 def _reload(data: bytes) -> openpyxl.Workbook:
@@ -130,18 +131,21 @@ def test_summary_sheet_at_the_end_lists_every_problem_and_opens_first() -> None:
     assert [ws.sheet_view.tabSelected for ws in book.worksheets] == [False, True]
     rows = list(book[SUMMARY_SHEET].iter_rows(values_only=True))
     assert str(rows[0][0]).endswith("须修改的问题3处，提示2处")
-    header = rows.index(("序号", "工作表", "行", "列", "栏目", "填报值", "问题", "处理办法"))
+    header = rows.index(
+        ("序号", "工作表", "行", "项目或活动", "列", "栏目", "填报值", "问题", "处理办法")
+    )
     listed = rows[header + 1 :]
     assert [r[0] for r in listed] == ["1", "2", "3", "注意", "注意"]
-    assert listed[1][1:7] == (
+    assert listed[1][1:8] == (
         "Sheet1",
         8,
+        "=1+1",
         "D",
         "项目（拟）建设地点",
         "昆明市",
         "「项目（拟）建设地点」应为州内县市或高新区。",
     )
-    assert listed[-1][:7] == ("注意", None, None, None, None, None, LATE.message)
+    assert listed[-1][:8] == ("注意", None, None, None, None, None, None, LATE.message)
     link = book[SUMMARY_SHEET].cell(row=header + 2, column=1).hyperlink
     assert link is not None and link.location == "'Sheet1'!B8"
 

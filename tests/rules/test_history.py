@@ -14,7 +14,13 @@ from bixue.config import CONFIG_DIR, ConfigError, Settings
 from bixue.forms.parse import ParsedSheet
 from bixue.model import Submission
 from bixue.rules.check import apply_severities
-from bixue.rules.history import PriorReport, check_funds, check_projects
+from bixue.rules.history import (
+    Document,
+    Evidence,
+    PriorReport,
+    check_funds,
+    check_projects,
+)
 from bixue.rules.problem import Problem
 from tests.factories import submission
 
@@ -32,6 +38,12 @@ def _sheet(rows: list[tuple[str, str]]) -> ParsedSheet:
     return ParsedSheet("a3", "Sheet1", frame, {"project_name": 1, "stage": 6})
 
 
+def _evidence(*names: str, period: str = "2023-05") -> Evidence:
+    docs = [Document("禄丰市", period, n, "m0") for n in names]
+    return Evidence.of(docs, "禄丰市", "2023-05")
+
+
+ANY = _evidence("协议.pdf")
 PRIOR = [
     PriorReport("禄丰市", "2023-03", "钛项目", "在谈"),
     PriorReport("禄丰市", "2023-04", "钛项目", "已开工"),
@@ -46,33 +58,36 @@ def _rules(problems: list[Problem]) -> list[tuple[str, int | None, str | None, s
 
 def test_a_new_project_without_its_documents_is_flagged_at_its_stage() -> None:
     sheet = _sheet([("钛项目", "已开工"), ("硅项目", "已签约"), ("新项目", "在谈")])
-    found = check_projects(_sub(), sheet, PRIOR, has_evidence=False, severities=SEVERITIES)
+    found = check_projects(_sub(), sheet, PRIOR, Evidence(), severities=SEVERITIES)
     assert _rules(found) == [("a3.evidence_missing", 9, "G", "warning")]
     assert "投资建议书或意向书" in found[0].message
 
 
-def test_a_new_project_with_a_document_in_the_mail_passes() -> None:
+def test_a_new_project_with_its_own_document_in_the_mail_passes() -> None:
     sheet = _sheet([("钛项目", "已开工"), ("硅项目", "已签约"), ("新项目", "已签约")])
-    assert check_projects(_sub(), sheet, PRIOR, has_evidence=True, severities=SEVERITIES) == []
+    assert check_projects(_sub(), sheet, PRIOR, _evidence("新项目协议.pdf"), SEVERITIES) == []
 
 
 def test_a_stage_that_goes_back_is_flagged_with_both_stages() -> None:
     sheet = _sheet([("钛项目", "已签约"), ("硅项目", "已签约")])
-    [found] = check_projects(_sub(), sheet, PRIOR, has_evidence=True, severities=SEVERITIES)
+    [found] = check_projects(_sub(), sheet, PRIOR, ANY, severities=SEVERITIES)
     assert _rules([found]) == [("a3.stage_backwards", 7, "G", "error")]
     assert "“已开工”变为“已签约”" in found.message
 
 
 def test_a_project_missing_from_the_cumulative_report_is_flagged() -> None:
     sheet = _sheet([("钛项目", "已开工")])
-    [found] = check_projects(_sub(), sheet, PRIOR, has_evidence=True, severities=SEVERITIES)
+    [found] = check_projects(_sub(), sheet, PRIOR, ANY, severities=SEVERITIES)
     assert (found.rule, found.row) == ("a3.project_disappeared", None)
     assert "硅项目" in found.message
 
 
 def test_other_units_and_later_months_are_not_compared() -> None:
     sheet = _sheet([("钛项目", "在谈")])
-    assert check_projects(_sub("2023-03"), sheet, PRIOR, True, SEVERITIES) == []
+    evidence = Evidence.of(
+        [Document("禄丰市", "2023-03", "钛项目意向书.pdf", "m0")], "禄丰市", "2023-03"
+    )
+    assert check_projects(_sub("2023-03"), sheet, PRIOR, evidence, SEVERITIES) == []
 
 
 def test_enclave_funds_above_the_county_statistics_are_flagged() -> None:
