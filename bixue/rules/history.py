@@ -222,7 +222,7 @@ def check_projects(
                         excel_row,
                         "stage",
                         f"{EVIDENCE[stage]}本月收到的文件{files}的文件名中没有该项目名称，"
-                        "无法确认是否为该项目的文件，已列出待人工核实。",
+                        "已列出待人工核实。",
                         "今后请按项目命名文件（如“××项目投资协议.pdf”）；如已发送，无需重新报送。",
                         severities,
                         stage,

@@ -295,3 +295,40 @@ def test_receipt_times_read_in_the_office_time_zone(settings: Settings) -> None:
     utc = datetime(2023, 5, 20, 16, 30, tzinfo=UTC)  # 00:30 on the 21st in Chuxiong
     text = _receipt(settings, [_sub(1, 1, [], utc)], [_msg(1, utc)], AFTER)
     assert "收到时间：2023年5月21日 00:30" in text
+
+
+def test_a_run_sends_a_receipt_for_a_registered_units_mail_refused_at_intake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mailbox
+    from email.message import EmailMessage
+
+    from bixue.config import load_settings
+    from bixue.pipeline import run_month
+    from bixue.warehouse.db import connect
+
+    monkeypatch.setenv("BIXUE_MAIL_MAX_ATTACHMENTS", "2")
+    settings = load_settings(tmp_path / "home")
+    settings.mailbox_path.parent.mkdir(parents=True)
+    box = mailbox.Maildir(settings.mailbox_path, create=True)
+    for n, sender in enumerate(("lfs@zs.chuxiong.example", "someone@elsewhere.example")):
+        mail = EmailMessage()
+        mail["Received"] = "from mx by zs; Fri, 12 May 2023 10:05:00 +0800"
+        mail["From"], mail["To"] = sender, settings.office_address
+        mail["Subject"], mail["Message-ID"] = "禄丰市5月报表", f"<big-{n}@lfs.example>"
+        mail["Date"] = "Fri, 12 May 2023 10:04:00 +0800"
+        mail.set_content("请查收。")
+        for i in range(3):
+            mail.add_attachment(b"%PDF-1.4 x", "application", "pdf", filename=f"协议{i}.pdf")
+        box.add(mail.as_bytes())
+    run_month(settings, connect(settings.warehouse_url), "2023-05")
+    [path] = settings.outbox_path.glob("receipt-*.eml")  # the stranger gets none
+    receipt = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert receipt["To"] == "lfs@zs.chuxiong.example"
+    assert receipt["In-Reply-To"] == "<big-0@lfs.example>"
+    body = receipt.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "邮件“禄丰市5月报表”（收到时间：2023年5月12日 10:05）" in text
+    assert "附件数量3个，超过上限2个。" in text
+    assert "附件不超过2个" in text
