@@ -145,7 +145,7 @@ class ChineseArgumentParser(argparse.ArgumentParser):
     def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
         """argparse names the expected type by its Python name (int): say 整数 instead."""
         try:
-            return super()._get_value(action, arg_string)  # type: ignore[misc]
+            return super()._get_value(action, arg_string)
         except argparse.ArgumentError as exc:
             name = getattr(action.type, "__name__", "")
             if name in TYPE_ZH:

@@ -40,7 +40,7 @@ class Unit(_Strict):
     def _lower_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for addr in value:
             if addr.count("@") != 1 or addr != addr.strip():
-                raise ValueError(f"not an e-mail address: {addr!r}")
+                raise ValueError(f"不是电子邮件地址：“{addr}”")
         return tuple(a.lower() for a in value)
 
 
@@ -137,17 +137,55 @@ def _load_yaml(path: Path) -> Any:
     except FileNotFoundError as exc:
         raise ConfigError(f"配置文件不存在: {path}") from exc
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: YAML syntax error: {exc}") from exc
+        raise ConfigError(f"{path}：YAML 格式错误：{exc}") from exc
 
 
 def _validated(model: type[M], path: Path) -> M:
     try:
         return model.model_validate(_load_yaml(path))
     except ValidationError as exc:
-        problems = "; ".join(
-            f"key {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        problems = "；".join(
+            f"键 {'.'.join(str(p) for p in err['loc'])}：{_problem_zh(err)}" for err in exc.errors()
         )
-        raise ConfigError(f"{path}: {problems}") from exc
+        raise ConfigError(f"{path}：{problems}") from exc
+
+
+# pydantic's error types as the office reads them; anything else keeps pydantic's own text.
+PROBLEM_ZH = {
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的键（是否拼写有误？）",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "decimal_parsing": "应为数字",
+    "string_type": "应为文字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "list_type": "应为列表",
+    "tuple_type": "应为列表",
+    "dict_type": "应为键值表",
+    "model_type": "应为键值表",
+    "model_attributes_type": "应为键值表",
+}
+
+
+def _problem_zh(err: Any) -> str:
+    """One pydantic error in Chinese: our validators' own message, or the type's wording."""
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "greater_than_equal":
+        return f"应不小于 {ctx['ge']}"
+    if kind == "less_than_equal":
+        return f"应不大于 {ctx['le']}"
+    if kind == "greater_than":
+        return f"应大于 {ctx['gt']}"
+    if kind == "literal_error":
+        return f"应为以下之一：{ctx['expected']}"
+    return PROBLEM_ZH.get(kind, str(err["msg"]))
 
 
 @dataclass(frozen=True)
@@ -177,7 +215,7 @@ def secret(name: str) -> str:
     """A secret from the environment, read at the moment of use; missing is a loud error."""
     value = os.environ.get(name)
     if not value:
-        raise ConfigError(f"environment variable {name} is not set (secrets never live in files)")
+        raise ConfigError(f"环境变量 {name} 未设置（密码只从环境变量读取，不写在文件里）")
     return value
 
 
@@ -197,15 +235,15 @@ class Settings:
         reg = _validated(UnitsFile, self.config_dir / "units.yaml")
         names = [u.name for u in reg.units]
         if len(set(names)) != len(names):
-            raise ConfigError(f"{self.config_dir / 'units.yaml'}: key units: duplicate unit name")
+            raise ConfigError(f"{self.config_dir / 'units.yaml'}：键 units：单位名称重复")
         owners: dict[str, str] = {}
         everyone: list[Unit | Provider] = [*reg.units, *reg.providers]
         for who in everyone:
             for addr in who.senders:
                 if addr in owners:
                     raise ConfigError(
-                        f"{self.config_dir / 'units.yaml'}: sender {addr} registered for both "
-                        f"{owners[addr]} and {who.name}"
+                        f"{self.config_dir / 'units.yaml'}：发件邮箱 {addr} 同时登记给了"
+                        f"{owners[addr]}和{who.name}"
                     )
                 owners[addr] = who.name
         return reg
@@ -226,7 +264,7 @@ class Settings:
         items = data.get("industries")
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             raise ConfigError(
-                f"{self.config_dir / 'industries.yaml'}: key industries: list of names"
+                f"{self.config_dir / 'industries.yaml'}：键 industries：应为行业名称的列表"
             )
         return tuple(items)
 
@@ -241,9 +279,9 @@ class Settings:
         known = known_rules()
         for rule, level in table.items():
             if level not in ("error", "warning"):
-                raise ConfigError(f"{path}: key severity.{rule}: must be error or warning")
+                raise ConfigError(f"{path}：键 severity.{rule}：应为 error 或 warning")
             if rule not in known:
-                raise ConfigError(f"{path}: key severity.{rule}: no suite or check has this rule")
+                raise ConfigError(f"{path}：键 severity.{rule}：审核规则中没有这条规则")
         return dict(table)
 
     def targets(self, year: int) -> TargetsFile:
@@ -266,15 +304,15 @@ class Settings:
             wanted = {u.name for u in self.units if u.category == expected}
             for key in declared:
                 if key not in names:
-                    raise ConfigError(f"{path}: key {section}.{key}: not a registered unit")
+                    raise ConfigError(f"{path}：键 {section}.{key}：不是登记的单位")
             if set(declared) != wanted:
                 missing = sorted(wanted - set(declared))
-                raise ConfigError(f"{path}: key {section}: no targets for {', '.join(missing)}")
+                raise ConfigError(f"{path}：键 {section}：缺少{'、'.join(missing)}的目标")
         for name, group in targets.groups.items():
             for industry in group.scope:
                 if industry not in self.industries:
                     raise ConfigError(
-                        f"{path}: key groups.{name}.scope: {industry} is not in industries.yaml"
+                        f"{path}：键 groups.{name}.scope：{industry} 不在 industries.yaml 中"
                     )
         return targets
 
@@ -303,7 +341,7 @@ class Settings:
     def mailbox_kind(self) -> str:
         kind = _env("BIXUE_MAILBOX", self.file.mailbox.kind)
         if kind not in ("maildir", "imap"):
-            raise ConfigError(f"BIXUE_MAILBOX: must be maildir or imap, not {kind!r}")
+            raise ConfigError(f"BIXUE_MAILBOX：应为 maildir 或 imap，而不是“{kind}”")
         return kind
 
     @property
@@ -314,7 +352,7 @@ class Settings:
     def imap(self) -> ImapSettings:
         host = _env("BIXUE_IMAP_HOST")
         if not host:
-            raise ConfigError("BIXUE_IMAP_HOST is not set (needed when BIXUE_MAILBOX=imap)")
+            raise ConfigError("BIXUE_IMAP_HOST 未设置（BIXUE_MAILBOX=imap 时必需）")
         return ImapSettings(
             host=host,
             port=int(_env("BIXUE_IMAP_PORT", "993")),
@@ -328,7 +366,7 @@ class Settings:
     def mail_out_kind(self) -> str:
         kind = _env("BIXUE_MAIL_OUT", self.file.mail_out.kind)
         if kind not in ("outbox", "smtp"):
-            raise ConfigError(f"BIXUE_MAIL_OUT: must be outbox or smtp, not {kind!r}")
+            raise ConfigError(f"BIXUE_MAIL_OUT：应为 outbox 或 smtp，而不是“{kind}”")
         return kind
 
     @property
@@ -339,7 +377,7 @@ class Settings:
     def smtp(self) -> SmtpSettings:
         host = _env("BIXUE_SMTP_HOST")
         if not host:
-            raise ConfigError("BIXUE_SMTP_HOST is not set (needed when BIXUE_MAIL_OUT=smtp)")
+            raise ConfigError("BIXUE_SMTP_HOST 未设置（BIXUE_MAIL_OUT=smtp 时必需）")
         return SmtpSettings(
             host=host,
             port=int(_env("BIXUE_SMTP_PORT", "465")),

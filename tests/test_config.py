@@ -31,7 +31,7 @@ def test_a_wrong_value_names_file_and_key(tmp_path: Path) -> None:
         path.read_text(encoding="utf-8").replace("fdi_wan_usd: 400", "fdi_wan_usd: 四百", 1),
         encoding="utf-8",
     )
-    with pytest.raises(ConfigError, match=r"2023\.yaml: key counties\.禄丰市\.fdi_wan_usd"):
+    with pytest.raises(ConfigError, match=r"2023\.yaml：键 counties\.禄丰市\.fdi_wan_usd"):
         Settings(home=tmp_path, config_dir=config).validate()
 
 
@@ -39,7 +39,7 @@ def test_a_sender_registered_twice_is_refused(tmp_path: Path) -> None:
     config = _copy(tmp_path)
     path = config / "units.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("sbx@", "lfs@"), encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"lfs@zs\.chuxiong\.example registered for both"):
+    with pytest.raises(ConfigError, match=r"发件邮箱 lfs@zs\.chuxiong\.example 同时登记给了"):
         Settings(home=tmp_path, config_dir=config).validate()
 
 
@@ -59,5 +59,28 @@ def test_a_missing_secret_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
     from bixue.config import secret
 
     monkeypatch.delenv("BIXUE_SMTP_PASSWORD", raising=False)
-    with pytest.raises(ConfigError, match="BIXUE_SMTP_PASSWORD is not set"):
+    with pytest.raises(ConfigError, match="环境变量 BIXUE_SMTP_PASSWORD 未设置"):
         secret("BIXUE_SMTP_PASSWORD")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "said"),
+    [
+        ("targets/2023.yaml", "fdi_wan_usd: 400", "fdi_wan_usd: 四百", "fdi_wan_usd：应为数字"),
+        ("settings.yaml", "deadline_day: 20", "deadline_day: 31", "deadline_day：应不大于 28"),
+        ("settings.yaml", "deadline_day: 20", "deadline_days: 20", "deadline_days：不认识的键"),
+        ("units.yaml", "lfs@zs.chuxiong.example", "lfs.example", "不是电子邮件地址：“lfs.example”"),
+    ],
+)
+def test_a_configuration_error_is_said_in_chinese(
+    tmp_path: Path, file: str, old: str, new: str, said: str
+) -> None:
+    config = _copy(tmp_path)
+    path = config / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        Settings(home=tmp_path, config_dir=config).validate()
+    assert said in str(raised.value)
+    assert not [w for w in ("key", "Input should", "Value error") if w in str(raised.value)]

@@ -228,7 +228,7 @@ def open_imap(settings: ImapSettings) -> ImapSource:
     try:
         timeout = float(text)
     except ValueError as exc:
-        raise ConfigError(f"BIXUE_IMAP_TIMEOUT: must be seconds, not {text!r}") from exc
+        raise ConfigError(f"BIXUE_IMAP_TIMEOUT：应为秒数，而不是“{text}”") from exc
     if timeout <= 0:
-        raise ConfigError(f"BIXUE_IMAP_TIMEOUT: must be positive, not {text!r}")
+        raise ConfigError(f"BIXUE_IMAP_TIMEOUT：应大于 0，而不是“{text}”")
     return ImapSource(settings, timeout=timeout)

@@ -56,7 +56,7 @@ class IntakePolicy:
             try:
                 values[field_name] = int(float(text) * unit)
             except ValueError as exc:
-                raise ConfigError(f"{variable}: must be a number, not {text!r}") from exc
+                raise ConfigError(f"{variable}：应为数字，而不是“{text}”") from exc
         limits = Limits(**values) if values else LIMITS
         return cls(limits=limits, authserv_id=os.environ.get("BIXUE_MAIL_AUTHSERV_ID", "").strip())
 
