@@ -24,15 +24,16 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
 
 def cmd_inbox(settings: Settings, args: argparse.Namespace) -> int:
     """Every message of the period with its one recorded state, reasons and attachments."""
-    from bixue.cli import _table
+    from bixue.cli import _known_unit, _table
     from bixue.mail.inbox import inbox, inbox_table_rows
     from bixue.periods import parse_period
     from bixue.warehouse.db import connect_readonly
 
-    from bixue.cli import _known_unit
-
     if args.period is None and args.unit is None:
-        print("bixue: 请用 --period YYYY-MM 指定月份，或用 --unit 单位名称 查看单位的邮件", file=sys.stderr)
+        print(
+            "bixue: 请用 --period YYYY-MM 指定月份，或用 --unit 单位名称 查看单位的邮件",
+            file=sys.stderr,
+        )
         return 2
     try:
         if args.period is not None:

@@ -47,8 +47,17 @@ def when(settings: Settings, stamp: str | None) -> str:
 
 def problem_text(p: dict[str, Any]) -> str:
     """One stored problem as the sentence the unit's receipt gives it."""
-    fields = ("rule", "message", "severity", "sheet", "row", "column", "header", "value", "fix")
-    return Problem(**{k: p.get(k) for k in fields if p.get(k) is not None}).sentence()
+    return Problem(
+        rule=p["rule"],
+        message=p["message"],
+        severity=p["severity"],
+        sheet=p.get("sheet"),
+        row=p.get("row"),
+        column=p.get("column"),
+        header=p.get("header"),
+        value=p.get("value"),
+        fix=p.get("fix"),
+    ).sentence()
 
 
 def _errors(submission: dict[str, Any]) -> int:
@@ -153,7 +162,8 @@ def refused_line(settings: Settings, m: dict[str, Any]) -> str:
 
 def held_line(settings: Settings, m: dict[str, Any]) -> str:
     who = m["display_from"] or m["sender"] or "（无发件人）"
-    return f"{who}，{when(settings, m['received_at'])}收到，主题“{m['subject']}”：{'；'.join(m['reasons'])}"
+    received = when(settings, m["received_at"])
+    return f"{who}，{received}收到，主题“{m['subject']}”：{'；'.join(m['reasons'])}"
 
 
 def waiting_lines(settings: Settings, waiting: dict[str, Any]) -> list[str]:
@@ -186,7 +196,11 @@ def compose_office_status(
     from bixue.render.office_page import status_page
 
     period = view["period"]
-    body = [f"{settings.office_name}：", "", f"{period_text(period)}报表报送情况：{counts_text(view)}。"]
+    body = [
+        f"{settings.office_name}：",
+        "",
+        f"{period_text(period)}报表报送情况：{counts_text(view)}。",
+    ]
     body += ["", "统计数据："]
     body += [f"    {statistics_line(settings, s, period)}" for s in view["statistics"]]
     body.append("")

@@ -79,7 +79,7 @@ def status_workbook(settings: Settings, view: dict[str, Any]) -> bytes:
     from bixue.render.office import problem_text, unit_summary, when
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.worksheets[0])
     title = f"{period_text(view['period'])}报表报送情况"
     overview = _sheet(
         wb,
@@ -87,7 +87,6 @@ def status_workbook(settings: Settings, view: dict[str, Any]) -> bytes:
         ["单位", "状态", "报表", "版本", "版本状态", "收到时间", "文件名", "问题数", "说明"],
         [30, 10, 10, 8, 26, 18, 40, 8, 60],
     )
-    overview.title = "报送情况"
     rows: list[list[Any]] = []
     fills: list[str] = []
     for unit in view["units"]:
@@ -116,8 +115,21 @@ def status_workbook(settings: Settings, view: dict[str, Any]) -> bytes:
     problems = _sheet(
         wb,
         "问题明细",
-        ["单位", "报表", "版本", "版本状态", "类别", "工作表", "行", "列", "栏目", "填报值",
-         "问题", "处理办法", "完整说明"],
+        [
+            "单位",
+            "报表",
+            "版本",
+            "版本状态",
+            "类别",
+            "工作表",
+            "行",
+            "列",
+            "栏目",
+            "填报值",
+            "问题",
+            "处理办法",
+            "完整说明",
+        ],
         [30, 10, 6, 22, 6, 12, 6, 6, 20, 24, 50, 40, 70],
     )
     _rows(
@@ -168,7 +180,13 @@ def status_workbook(settings: Settings, view: dict[str, Any]) -> bytes:
         wb, "邮件", ["类别", "单位或发件人", "收到时间", "主题", "原因"], [22, 36, 18, 40, 70]
     )
     mail_rows: list[list[Any]] = [
-        ["被拒收", m["unit"], when(settings, m["received_at"]), m["subject"], "；".join(m["reasons"])]
+        [
+            "被拒收",
+            m["unit"],
+            when(settings, m["received_at"]),
+            m["subject"],
+            "；".join(m["reasons"]),
+        ]
         for m in view["refused"]
     ]
     mail_rows += [

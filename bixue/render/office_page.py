@@ -50,9 +50,7 @@ def _unit_row(settings: Settings, unit: dict[str, Any]) -> list[str]:
         versions.append(
             f'<div><span class="version">{_e(version_label(s))}</span> '
             f'<span class="muted">收到时间 {_e(when(settings, s["received_at"]))}，'
-            f"文件 {_e(s['filename'])}</span>"
-            + (f"<ul>{items}</ul>" if items else "")
-            + "</div>"
+            f"文件 {_e(s['filename'])}</span>" + (f"<ul>{items}</ul>" if items else "") + "</div>"
         )
     summary = unit_summary(unit)
     for m in unit.get("refused_mail", []):

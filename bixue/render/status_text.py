@@ -21,7 +21,9 @@ def _forms_cell(unit: dict[str, Any]) -> str:
             continue
         counting = standing["counting_version"]
         if counting is None:
-            parts.append(f"{form_name(form)} 第{s['version']}版未通过（{len(s['problems'])}个问题）")
+            parts.append(
+                f"{form_name(form)} 第{s['version']}版未通过（{len(s['problems'])}个问题）"
+            )
             continue
         text = f"{form_name(form)} 第{counting}版{STATE_ZH[standing['state']]}"
         if standing["refused_versions"]:

@@ -7,7 +7,7 @@ a refused correction, and the accepted one still counts (as ``current_submission
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Engine
@@ -48,7 +48,7 @@ def form_name(workbook: str | None) -> str:
     return WORKBOOK_NAMES.get(workbook or "", "报表").split("：")[0]
 
 
-def _entries(rows: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str, str, int], dict[str, Any]]:
+def _entries(rows: Iterable[Any]) -> dict[tuple[str, str, str, int], dict[str, Any]]:
     """(unit, period, workbook, version) -> the submission with its problems, in query order."""
     subs: dict[tuple[str, str, str, int], dict[str, Any]] = {}
     for r in rows:
@@ -96,10 +96,7 @@ def workbook_standing(versions: list[dict[str, Any]]) -> dict[str, Any]:
         v["refused_correction"] = (
             counting is not None and v["version"] > counting["version"] and v["state"] != "accepted"
         )
-    if counting is None:
-        state = "rejected"
-    else:
-        state = "late" if counting["late"] else "accepted"
+    state = "rejected" if counting is None else "late" if counting["late"] else "accepted"
     return {
         "state": state,
         "counting_version": counting["version"] if counting else None,
