@@ -23,7 +23,7 @@ ORDER = ("missing", "rejected", "late", "accepted")
 HEADINGS = {"missing": "未报送", "rejected": "未通过", "late": "迟报", "accepted": "已受理"}
 ORDINALS = "一二三四五六七八九十"
 HELD = "已隔离的邮件（发件人未登记或无法确认，系统未自动回复，请人工核实）"
-REFUSED = "被拒收的邮件（登记单位发来，邮件本身未能受理，已回执告知原因）"
+REFUSED = "被拒收的邮件（登记单位发来，邮件本身未能受理，其中的报表均未读取）"
 WAITING = "已收到、尚未处理的邮件（待处理）"
 
 
@@ -116,7 +116,11 @@ def open_problems(unit: dict[str, Any]) -> list[tuple[dict[str, Any], list[str]]
             or (unresolved and newest.get(s["form"]) is s)
         )
         if still_open and s["problems"]:
-            out.append((s, [problem_text(p) for p in s["problems"]]))
+            texts = [
+                ("提示：" if p["severity"] == "warning" else "") + problem_text(p)
+                for p in s["problems"]
+            ]
+            out.append((s, texts))
     return out
 
 

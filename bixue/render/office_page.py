@@ -46,7 +46,10 @@ def _unit_row(settings: Settings, unit: dict[str, Any]) -> list[str]:
 
     versions = []
     for s in unit["submissions"]:
-        items = "".join(f"<li>{_e(problem_text(p))}</li>" for p in s["problems"])
+        items = "".join(
+            f"<li>{'提示：' if p['severity'] == 'warning' else ''}{_e(problem_text(p))}</li>"
+            for p in s["problems"]
+        )
         versions.append(
             f'<div><span class="version">{_e(version_label(s))}</span> '
             f'<span class="muted">收到时间 {_e(when(settings, s["received_at"]))}，'
