@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bixue.config import Settings
-from bixue.render.notice import period_text
+from bixue.render.status_lines import period_text
 from bixue.warehouse.status import STATE_ZH, form_name
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -76,7 +76,7 @@ def _version_state(s: dict[str, Any]) -> str:
 
 def status_workbook(settings: Settings, view: dict[str, Any]) -> bytes:
     """报送情况 / 问题明细 / 统计数据 / 邮件: the month as the office follows it up."""
-    from bixue.render.office import problem_text, unit_summary, when
+    from bixue.render.status_lines import problem_text, unit_summary, when
 
     wb = Workbook()
     wb.remove(wb.worksheets[0])

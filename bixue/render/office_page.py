@@ -10,7 +10,7 @@ from html import escape
 from typing import Any
 
 from bixue.config import Settings
-from bixue.render.notice import period_text
+from bixue.render.status_lines import period_text
 from bixue.warehouse.status import STATE_ZH
 
 CSS = """
@@ -42,7 +42,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def _unit_row(settings: Settings, unit: dict[str, Any]) -> list[str]:
-    from bixue.render.office import problem_text, unit_summary, version_label, when
+    from bixue.render.status_lines import problem_text, unit_summary, version_label, when
 
     versions = []
     for s in unit["submissions"]:
@@ -71,7 +71,7 @@ def _unit_row(settings: Settings, unit: dict[str, Any]) -> list[str]:
 
 def status_page(settings: Settings, view: dict[str, Any]) -> str:
     """The month's page as one HTML document."""
-    from bixue.render.office import (
+    from bixue.render.status_lines import (
         HELD,
         REFUSED,
         WAITING,

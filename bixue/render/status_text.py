@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bixue.config import Settings
-from bixue.render.notice import period_text
+from bixue.render.status_lines import period_text
 from bixue.warehouse.status import STATE_ZH, form_name
 
 
@@ -38,7 +38,7 @@ def _forms_cell(unit: dict[str, Any]) -> str:
 def month_text(settings: Settings, view: dict[str, Any]) -> str:
     """The month: a table of units, then each open problem, statistics and mail to look at."""
     from bixue.cli import _table
-    from bixue.render.office import (
+    from bixue.render.status_lines import (
         HELD,
         REFUSED,
         WAITING,
@@ -89,7 +89,7 @@ def month_text(settings: Settings, view: dict[str, Any]) -> str:
 
 def history_text(settings: Settings, history: dict[str, Any]) -> str:
     """One unit month by month: every version with its problems, its mail and receipts."""
-    from bixue.render.office import problem_text, refused_line, version_label, when
+    from bixue.render.status_lines import problem_text, refused_line, version_label, when
 
     out = [f"{history['unit']}的报送记录："]
     if not history["months"]:

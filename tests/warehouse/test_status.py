@@ -109,15 +109,28 @@ def test_status_json_lists_every_unit_with_its_submissions_and_problems(
     assert {u["state"] for u in status if u["unit"] != "禄丰市"} == {"missing"}
 
 
-def test_status_imports_neither_prefect_nor_great_expectations(settings: Settings) -> None:
-    connect(settings.warehouse_url).dispose()
+@pytest.mark.parametrize("args", [["--period", "2023-05"], ["--unit", "禄丰市"]])
+def test_status_imports_neither_prefect_nor_great_expectations_nor_pandas(
+    settings: Settings, args: list[str]
+) -> None:
+    _load(connect(settings.warehouse_url), 1, "a3", [BAD])
+    mailbox.Maildir(settings.mailbox_path, create=True).add(b"Subject: a\r\n\r\nx")
     probe = (
-        "import sys; from bixue.cli import main; main(['status', '--period', '2023-05', "
+        f"import sys; from bixue.cli import main; main(['status', *{args!r}, "
         f"'--home', {str(settings.home)!r}]); print(sorted(m for m in "
-        "('prefect', 'great_expectations') if m in sys.modules), file=sys.stderr)"
+        "('prefect', 'great_expectations', 'pandas', 'openpyxl') if m in sys.modules), "
+        "file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "「项目进展」只能填写…" in done.stdout  # the whole month (or history) was shown
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_the_light_period_text_agrees_with_the_receipts() -> None:
+    from bixue.render import notice, status_lines
+
+    for period in ("2023-01", "2023-05", "2024-12", None):
+        assert status_lines.period_text(period) == notice.period_text(period)
 
 
 def _status_text(settings: Settings, capsys: pytest.CaptureFixture[str], *args: str) -> str:
