@@ -133,6 +133,19 @@ def test_the_light_period_text_agrees_with_the_receipts() -> None:
         assert status_lines.period_text(period) == notice.period_text(period)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def both(request: pytest.FixtureRequest, home: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings on the SQLite warehouse in the home, and on the real PostgreSQL."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("BIXUE_WAREHOUSE_URL", str(request.getfixturevalue("pg_url")))
+    else:
+        monkeypatch.delenv("BIXUE_WAREHOUSE_URL", raising=False)
+    from bixue.config import load_settings
+
+    home.mkdir(parents=True, exist_ok=True)
+    return load_settings(home)
+
+
 def _status_text(settings: Settings, capsys: pytest.CaptureFixture[str], *args: str) -> str:
     assert main(["status", *args, "--home", str(settings.home)]) == 0
     return capsys.readouterr().out
@@ -148,9 +161,9 @@ def _status_text(settings: Settings, capsys: pytest.CaptureFixture[str], *args: 
     ],
 )
 def test_the_version_that_counts_is_the_newest_accepted_and_later_failures_are_refused(
-    settings: Settings, loads: list, standing: tuple
+    both: Settings, loads: list, standing: tuple
 ) -> None:
-    engine = connect(settings.warehouse_url)
+    engine = connect(both.warehouse_url)
     for n, (workbook, problems, late) in enumerate(loads, start=1):
         _load(engine, n, workbook, problems, late)
     found = counting_version(engine, "禄丰市", "a3", "2023-05")
@@ -196,14 +209,14 @@ def _load_statistics(engine: sa.Engine, n: int, workbook: str, period: str, bad:
 
 
 def test_the_office_sees_which_statistics_arrived_for_which_month_and_from_whom(
-    settings: Settings, capsys: pytest.CaptureFixture[str]
+    both: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine = connect(settings.warehouse_url)
+    engine = connect(both.warehouse_url)
     _load(engine, 1, "a3", [])
     _load_statistics(engine, 2, "stats_funds", "2023-05", bad=False)
     _load_statistics(engine, 3, "stats_fdi", "2023-04", bad=False)
     _load_statistics(engine, 4, "stats_fdi", "2023-05", bad=True)
-    stats = {s["form"]: s for s in statistics_inputs(engine, settings, "2023-05")}
+    stats = {s["form"]: s for s in statistics_inputs(engine, both, "2023-05")}
     funds, fdi = stats["stats_funds"], stats["stats_fdi"]
     assert (funds["received"], funds["sender"], funds["held_period"]) == (
         True,
@@ -212,18 +225,18 @@ def test_the_office_sees_which_statistics_arrived_for_which_month_and_from_whom(
     )
     assert (fdi["received"], fdi["state"], fdi["held_period"]) == (False, "rejected", "2023-04")
     assert fdi["providers"] == ["州招商委办公室统计组"]
-    out = _status_text(settings, capsys, "--period", "2023-05")
+    out = _status_text(both, capsys, "--period", "2023-05")
     assert "国内合作产业到位资金统计表：已收到2023年1—5月数据（州招商委办公室统计组" in out
     assert "实际利用外资统计表：2023年1—5月数据未通过审核" in out
     assert "目前采用的是2023年1—4月数据" in out
 
 
 def test_mail_in_the_mailbox_that_no_run_has_handled_is_waiting(
-    settings: Settings, capsys: pytest.CaptureFixture[str]
+    both: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine = connect(settings.warehouse_url)
+    engine = connect(both.warehouse_url)
     _load(engine, 1, "a3", [])
-    box = mailbox.Maildir(settings.mailbox_path, create=True)
+    box = mailbox.Maildir(both.mailbox_path, create=True)
     handled = box.add(b"Subject: a\r\n\r\nx")
     waiting = box.add(b"Subject: b\r\n\r\ny")
     later = box.add(b"Subject: c\r\n\r\nz")
@@ -235,9 +248,9 @@ def test_mail_in_the_mailbox_that_no_run_has_handled_is_waiting(
             ),
             {"k": later},
         )
-    view = office_view(engine, settings, "2023-05")
+    view = office_view(engine, both, "2023-05")
     assert [m["key"] for m in view["waiting"]["messages"]] == [waiting]
-    out = _status_text(settings, capsys, "--period", "2023-05")
+    out = _status_text(both, capsys, "--period", "2023-05")
     assert "已收到、尚未处理的邮件（待处理）" in out
     assert waiting in out and handled not in out and later not in out
 
@@ -288,27 +301,27 @@ def _send_status_mail(engine: sa.Engine, settings: Settings) -> Notice:
 
 
 def test_a_month_that_has_not_been_run_says_so_instead_of_listing_units_as_missing(
-    settings: Settings, capsys: pytest.CaptureFixture[str]
+    both: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine = connect(settings.warehouse_url)
-    out = _status_text(settings, capsys, "--period", "2023-05")
+    engine = connect(both.warehouse_url)
+    out = _status_text(both, capsys, "--period", "2023-05")
     assert "2023年1—5月的报表尚未处理" in out
-    _send_status_mail(engine, settings)  # a run of May that found no mail at all
+    _send_status_mail(engine, both)  # a run of May that found no mail at all
     _load(engine, 1, "a3", [])
-    out = _status_text(settings, capsys, "--period", "2023-06")
+    out = _status_text(both, capsys, "--period", "2023-06")
     assert "2023年1—6月的报表尚未处理" in out
     assert "未报送" not in out
     assert (
-        json.loads(_status_text(settings, capsys, "--period", "2023-06", "--format", "json"))["run"]
+        json.loads(_status_text(both, capsys, "--period", "2023-06", "--format", "json"))["run"]
         is False
     )
-    assert "未报送" in _status_text(settings, capsys, "--period", "2023-05")  # a month run
+    assert "未报送" in _status_text(both, capsys, "--period", "2023-05")  # a month run
 
 
 def test_status_for_one_unit_lists_every_month_version_problem_and_receipt(
-    settings: Settings, capsys: pytest.CaptureFixture[str]
+    both: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine = connect(settings.warehouse_url)
+    engine = connect(both.warehouse_url)
     _load(engine, 1, "a3", [BAD])
     _load(engine, 2, "a3", [])
     april = _message(3)
@@ -330,15 +343,15 @@ def test_status_for_one_unit_lists_every_month_version_problem_and_receipt(
             }
         ],
     )
-    out = _status_text(settings, capsys, "--unit", "禄丰市")
+    out = _status_text(both, capsys, "--unit", "禄丰市")
     assert out.index("2023年1—4月") < out.index("2023年1—5月")
     assert "附件3第1版（未通过）" in out and "附件3第2版（有效）" in out
     assert out.count("「项目进展」只能填写…") == 2
     assert "已发回执：2023-05-21 09:00“【报送回执】禄丰市2023年1—5月报表：已受理”" in out
-    history = json.loads(_status_text(settings, capsys, "--unit", "禄丰市", "--format", "json"))
+    history = json.loads(_status_text(both, capsys, "--unit", "禄丰市", "--format", "json"))
     assert [m["period"] for m in history["months"]] == ["2023-04", "2023-05"]
     assert [len(m["submissions"]) for m in history["months"]] == [1, 2]
-    assert main(["status", "--unit", "某某县", "--home", str(settings.home)]) == 2
+    assert main(["status", "--unit", "某某县", "--home", str(both.home)]) == 2
     assert "未登记的单位：某某县" in capsys.readouterr().err
 
 
