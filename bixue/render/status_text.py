@@ -13,7 +13,8 @@ from bixue.warehouse.status import STATE_ZH, form_name
 def _forms_cell(unit: dict[str, Any]) -> str:
     """附件3 第1版有效（第2版更正未通过）；附表 第1版未通过（2个问题）."""
     newest = {s["form"]: s for s in unit["submissions"]}
-    parts = []
+    lacking = [form_name(w) for w in unit["required"] if w not in unit["forms"]]
+    parts = [f"缺{'、'.join(lacking)}"] if lacking else []
     for form, s in newest.items():
         standing = unit["forms"].get(form or "")
         if standing is None:

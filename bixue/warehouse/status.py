@@ -44,8 +44,9 @@ def statistics_workbooks() -> list[str]:
 
 
 def form_name(workbook: str | None) -> str:
-    """附件3, 附表, 统计 …: the short name the office uses for a workbook."""
-    return WORKBOOK_NAMES.get(workbook or "", "报表").split("：")[0]
+    """附件3, 附表, 实际利用外资统计表 …: the short name the office uses for a workbook."""
+    prefix, _, title = WORKBOOK_NAMES.get(workbook or "", "报表").partition("：")
+    return title if prefix == "统计" else prefix
 
 
 def _entries(rows: Iterable[Any]) -> dict[tuple[str, str, str, int], dict[str, Any]]:
