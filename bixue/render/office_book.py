@@ -200,7 +200,7 @@ def status_workbook(settings: Settings, view: dict[str, Any]) -> bytes:
         for m in view["held"]
     ]
     mail_rows += [
-        ["待处理（尚未运行）", m["key"], when(settings, m["arrived_at"]), "", ""]
+        ["待处理", m["key"], when(settings, m["arrived_at"]), "", ""]
         for m in view["waiting"]["messages"]
     ]
     _rows(mail, mail_rows, wrap={5})

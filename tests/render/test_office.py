@@ -104,3 +104,15 @@ def test_the_same_situation_gives_the_same_key_and_a_change_a_new_one(settings: 
     changed = compose_office_status(settings, view)
     assert one.key == two.key
     assert one.key != changed.key
+
+
+def test_mail_waiting_in_the_mailbox_is_named_in_the_status_mail(settings: Settings) -> None:
+    import mailbox
+
+    engine = load_may(settings)
+    key = mailbox.Maildir(settings.mailbox_path, create=True).add(b"Subject: x\r\n\r\ny")
+    notice = office_status(engine, settings, "2023-05")
+    assert "已收到、尚未处理的邮件（待处理）（1）：" in notice.body
+    assert f"（邮箱编号 {key}）" in notice.body
+    book = openpyxl.load_workbook(io.BytesIO(dict(notice.attachments)["报送情况-2023-05.xlsx"]))
+    assert ("待处理", key) in [r[:2] for r in book["邮件"].iter_rows(min_row=2, values_only=True)]
