@@ -256,13 +256,15 @@ def office_view(
 
 def unit_history(engine: Engine, settings: Settings, unit: str) -> dict[str, Any]:
     """One unit across months: every version, every problem, every receipt sent, all its mail."""
-    from bixue.mail.inbox import inbox
+    from bixue.mail.inbox import _local_month, inbox
 
     mail = inbox(engine, settings, None, unit=unit)
     with engine.connect() as conn:
         subs = _entries(conn.execute(sql("status_unit_submissions"), {"unit": unit}).mappings())
         found = conn.execute(sql("status_unit_notices"), {"unit": unit}).mappings()
         notices = [dict(r) for r in found]
+    for n in notices:  # a notice about no month in particular goes with the month it was sent
+        n["period"] = n["period"] or _local_month(settings, n["sent_at"])
     by_period: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for (_, period, _, _), entry in sorted(subs.items()):
         by_period[period].append(entry)

@@ -340,7 +340,17 @@ def test_status_for_one_unit_lists_every_month_version_problem_and_receipt(
                 "subject": "【报送回执】禄丰市2023年1—5月报表：已受理",
                 "ref": None,
                 "sent_at": "2023-05-21T01:00:00+00:00",
-            }
+            },
+            {  # about no month in particular (mail refused at intake): the month it was sent
+                "key": "receipt-refused-y",
+                "unit": "禄丰市",
+                "period": None,
+                "kind": "receipt",
+                "recipients": "lfs@zs.chuxiong.example",
+                "subject": "【报送回执】禄丰市的邮件未能受理",
+                "ref": None,
+                "sent_at": "2023-04-30T20:00:00+00:00",
+            },
         ],
     )
     out = _status_text(both, capsys, "--unit", "禄丰市")
@@ -351,6 +361,7 @@ def test_status_for_one_unit_lists_every_month_version_problem_and_receipt(
     history = json.loads(_status_text(both, capsys, "--unit", "禄丰市", "--format", "json"))
     assert [m["period"] for m in history["months"]] == ["2023-04", "2023-05"]
     assert [len(m["submissions"]) for m in history["months"]] == [1, 2]
+    assert [len(m["receipts"]) for m in history["months"]] == [0, 2]
     assert main(["status", "--unit", "某某县", "--home", str(both.home)]) == 2
     assert "未登记的单位：某某县" in capsys.readouterr().err
 
