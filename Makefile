@@ -32,7 +32,7 @@ test-fast: $(STAMP) ## Only the tests that need no Prefect server.
 bench: $(STAMP) ## Realistic, province and national months through the real pipeline; updates BENCHMARKS.md.
 	$(BIN)/bixue bench --scale all --markdown BENCHMARKS.md
 
-services: ## Install the Debian packages the tests talk to (Dovecot, LibreOffice); needs root.
+services: ## Install the Debian packages the tests talk to (Dovecot, LibreOffice, Chromium); needs root.
 	bash .ci/install-services
 
 lint: $(STAMP) ## ruff lint and format check.

@@ -301,35 +301,30 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-STATE_ZH = {"accepted": "已受理", "rejected": "未通过", "late": "迟报", "missing": "未报送"}
+def _known_unit(settings: Settings, name: str | None) -> str | None:
+    """A --unit value must name a registered unit or statistics provider."""
+    if name is None:
+        return None
+    known = [u.name for u in settings.units] + [p.name for p in settings.registry.providers]
+    if name not in known:
+        raise UsageError(f"未登记的单位：{name}（可用 bixue units 查看已登记的单位）")
+    return name
 
 
 def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
-    """Every unit's standing for a report month, as the office follows up on it."""
-    from bixue.forms.spec import WORKBOOK_NAMES
+    """Every unit's standing for a report month, or one unit's history across months."""
     from bixue.periods import parse_period
-    from bixue.warehouse.db import connect_readonly
-    from bixue.warehouse.status import month_status
+    from bixue.render.status_text import show_status
 
-    try:
-        parse_period(args.period)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    status = month_status(connect_readonly(settings.warehouse_url), settings, args.period)
-    if args.format == "json":
-        print(json.dumps(status, ensure_ascii=False, indent=2))
-        return 0
-    rows = []
-    for unit in status:
-        newest = {s["form"]: s for s in unit["submissions"]}
-        detail = "；".join(
-            f"{WORKBOOK_NAMES.get(form or '', '报表').split('：')[0]} "
-            f"第{s['version']}版 {STATE_ZH[s['state']]}"
-            + (f"（{len(s['problems'])}个问题）" if s["problems"] else "")
-            for form, s in newest.items()
-        )
-        rows.append({"单位": unit["unit"], "状态": STATE_ZH[unit["state"]], "报表": detail or "—"})
-    print(_table(rows, ["单位", "状态", "报表"]))
+    if args.period is None and args.unit is None:
+        raise UsageError("请用 --period YYYY-MM 指定月份，或用 --unit 单位名称 查看单位的报送记录")
+    if args.period is not None:
+        try:
+            parse_period(args.period)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+    unit = _known_unit(settings, args.unit)
+    print(show_status(settings, args.period, unit, args.format))
     return 0
 
 
@@ -385,7 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(func=cmd_ingest)
 
     status = sub.add_parser("status", parents=[home], help="某月各单位的报送情况")
-    status.add_argument("--period", required=True, help="报表月份，写作 YYYY-MM")
+    status.add_argument("--period", help="报表月份，写作 YYYY-MM（指定 --unit 时可省略）")
+    status.add_argument("--unit", help="单位名称：列出该单位各月的每个版本、每个问题和每封回执")
     status.add_argument("--format", choices=["json", "table"], default="table", help="输出格式")
     status.set_defaults(func=cmd_status)
 

@@ -1,7 +1,7 @@
 -- Every submission of a report month with its problems (one row per problem, or one row with no
 -- problem), oldest version first: the office's monthly status.
 with month as (
-    select id, unit, workbook, version, status, late, received_at, filename
+    select id, unit, workbook, period, version, status, late, received_at, filename
     from submission
     where period = :period
 )
@@ -9,6 +9,7 @@ with month as (
 select
     s.unit,
     s.workbook,
+    s.period,
     s.version,
     s.status,
     s.late,
@@ -20,7 +21,10 @@ select
     p.sheet,
     p.row,
     p.col,
-    p.message
+    p.header,
+    p.value,
+    p.message,
+    p.fix
 from month as s
 left join problem as p on p.submission_id = s.id
 order by s.unit, s.workbook, s.version, p.seq

@@ -62,8 +62,13 @@ def _linked(kind: str, submission_id: str | None, forms: list[str]) -> list[str]
     return list(forms) if kind in EVIDENCE_KINDS else []
 
 
-def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any]]:
-    """One dict per message of the period: its forms' period, else the month it arrived."""
+def inbox(
+    engine: Engine, settings: Settings, period: str | None, unit: str | None = None
+) -> list[dict[str, Any]]:
+    """One dict per message of the period (its forms' period, else the month it arrived).
+
+    period None: every month; unit: only that unit's mail (its history).
+    """
     with engine.connect() as conn:
         message_rows = list(conn.execute(sql("mail_inbox_messages")).mappings())
         attachment_rows = list(conn.execute(sql("mail_inbox_attachments")).mappings())
@@ -79,7 +84,7 @@ def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any
     out: list[dict[str, Any]] = []
     for digest, row in messages.items():
         wanted = periods[digest] or {_local_month(settings, row["received_at"]) or ""}
-        if period not in wanted:
+        if (period is not None and period not in wanted) or (unit and row["unit"] != unit):
             continue
         stored = attachments[digest]
         # mail recorded before migration 0008 has no origins stored: read them off the mail
@@ -99,6 +104,7 @@ def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any
                 "raw_sha256": digest,
                 "unit": row["unit"],
                 "state": row["state"],
+                "periods": sorted(p for p in wanted if p),
                 "reasons": json.loads(row["reasons"] or "[]"),
                 "attachments": [
                     {

@@ -1,100 +1,125 @@
-"""The office's monthly status mail: who is in, who must fix what, who is missing, what was held."""
+"""The office's monthly status mail: who is in, who must fix what, who is missing, what was held.
+
+The mail carries everything the clerk acts on (each problem's text), a workbook of the month and
+the month's HTML page (also written to <home>/docs/), so the office never needs a terminal.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from bixue.config import Settings
-from bixue.forms.spec import WORKBOOK_NAMES
-from bixue.render.notice import Notice, period_text
+from bixue.render.notice import Notice
+from bixue.render.status_lines import (
+    HEADINGS,
+    HELD,
+    ORDER,
+    ORDINALS,
+    REFUSED,
+    WAITING,
+    counts_text,
+    held_line,
+    open_problems,
+    page_name,
+    period_text,
+    refused_line,
+    statistics_line,
+    unit_summary,
+    version_label,
+    waiting_lines,
+    when,
+)
 
-ORDER = ("missing", "rejected", "late", "accepted")
-HEADINGS = {"missing": "未报送", "rejected": "未通过", "late": "迟报", "accepted": "已受理"}
-ORDINALS = "一二三四五六"
 
-
-def _form(key: str | None) -> str:
-    return WORKBOOK_NAMES.get(key or "", "报表").split("：")[0]
-
-
-def _errors(submission: dict[str, Any]) -> int:
-    return sum(p["severity"] == "error" for p in submission["problems"])
-
-
-def _line(unit: dict[str, Any], required: list[str]) -> str:
-    newest = {s["form"]: s for s in unit["submissions"]}
-    if unit["state"] == "missing":
-        lacking = [_form(w) for w in required if w not in newest]
-        return f"{unit['unit']}（缺{('、'.join(lacking))}）"
-    if unit["state"] == "rejected":
-        bad = [
-            f"{_form(f)}第{s['version']}版{_errors(s)}个问题"
-            for f, s in newest.items()
-            if s["state"] == "rejected"
-        ]
-        return f"{unit['unit']}（{'；'.join(bad)}）"
-    if unit["state"] == "late":
-        return (
-            f"{unit['unit']}（{'、'.join(_form(f) for f, s in newest.items() if s['late'])}迟报）"
-        )
-    return unit["unit"]
+def _digest(view: dict[str, Any]) -> str:
+    """The situation, without the mailbox's waiting mail: a resend only when a standing changes."""
+    situation = [view["units"], view["statistics"], view["refused"], view["held"]]
+    text = json.dumps(situation, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def compose_office_status(
-    settings: Settings,
-    period: str,
-    status: list[dict[str, Any]],
-    required: dict[str, list[str]],
-    held: list[dict[str, Any]],
+    settings: Settings, view: dict[str, Any], page_path: Path | None = None
 ) -> Notice:
-    """One mail to the office; its key changes only when the situation does."""
-    by_state: dict[str, list[str]] = {s: [] for s in ORDER}
-    for unit in status:
-        by_state[unit["state"]].append(_line(unit, required[unit["unit"]]))
-    counts = "，".join(f"{HEADINGS[s]}{len(by_state[s])}个" for s in ORDER)
-    body = [f"{settings.office_name}：", "", f"{period_text(period)}报表报送情况：{counts}。", ""]
-    sections = [(HEADINGS[s], by_state[s]) for s in ORDER if by_state[s]]
-    if held:
-        sections.append(
-            (
-                "已隔离的邮件（发件人未登记或无法确认，系统未自动回复，请人工核实）",
-                [
-                    f"{m['display_from'] or m['sender'] or '（无发件人）'}：{m['subject']}；"
-                    f"{'；'.join(m['reasons'])}"
-                    for m in held
-                ],
-            )
-        )
-    for i, (heading, lines) in enumerate(sections):
-        body.append(f"{ORDINALS[i]}、{heading}（{len(lines)}）：")
-        body += [f"    {n}. {line}" for n, line in enumerate(lines, start=1)]
+    """One mail to the office with every problem's text; its key changes only with the situation."""
+    from bixue.render.office_book import status_workbook
+    from bixue.render.office_page import status_page
+
+    period = view["period"]
+    body = [
+        f"{settings.office_name}：",
+        "",
+        f"{period_text(period)}报表报送情况：{counts_text(view)}。",
+    ]
+    body += ["", "统计数据："]
+    body += [f"    {statistics_line(settings, s, period)}" for s in view["statistics"]]
+    body.append("")
+    sections: list[tuple[str, list[list[str]]]] = []
+    for state in ORDER:
+        entries = []
+        for unit in view["units"]:
+            if unit["state"] != state:
+                continue
+            summary = unit_summary(unit)
+            lines = [unit["unit"] + (f"（{summary}）" if summary else "")]
+            for s, texts in open_problems(unit):
+                lines.append(f"{version_label(s)}，收到时间{when(settings, s['received_at'])}：")
+                lines += [f"- {t}" for t in texts]
+            entries.append(lines)
+        if entries:
+            sections.append((HEADINGS[state], entries))
+    if view["refused"]:
+        sections.append((REFUSED, [[refused_line(settings, m)] for m in view["refused"]]))
+    if view["held"]:
+        sections.append((HELD, [[held_line(settings, m)] for m in view["held"]]))
+    waiting = waiting_lines(settings, view["waiting"])
+    if waiting:
+        sections.append((WAITING, [[line] for line in waiting]))
+    for i, (heading, entries) in enumerate(sections):
+        body.append(f"{ORDINALS[i]}、{heading}（{len(entries)}）：")
+        for n, lines in enumerate(entries, start=1):
+            body.append(f"    {n}. {lines[0]}")
+            body += [f"       {line}" for line in lines[1:]]
         body.append("")
-    body.append("（本邮件由比学赶超报送系统自动发送；明细可运行 bixue status 查看）")
-    digest = hashlib.sha256(
-        json.dumps([status, held], ensure_ascii=False, sort_keys=True, default=str).encode()
-    ).hexdigest()[:16]
+    book = f"报送情况-{period}.xlsx"
+    html = f"报送情况-{period}.html"
+    body.append(f"附件“{book}”列出每个单位每份报表的各个版本、状态和问题，可直接打开核对；")
+    body.append(f"附件“{html}”为同一内容的网页版，用浏览器打开即可，无需联网。")
+    if page_path is not None:
+        body.append(f"网页版另存于：{page_path}")
+    body += ["", "（本邮件由比学赶超报送系统自动发送）"]
+    by_state = {s: sum(u["state"] == s for u in view["units"]) for s in ORDER}
     return Notice(
-        key=f"status-{period}-{digest}",
+        key=f"status-{period}-{_digest(view)}",
         unit=settings.office_name,
         period=period,
         to=(settings.office_address,),
-        subject=f"【报送情况】{period_text(period)}：未报送{len(by_state['missing'])}个，"
-        f"未通过{len(by_state['rejected'])}个",
+        subject=f"【报送情况】{period_text(period)}：未报送{by_state['missing']}个，"
+        f"未通过{by_state['rejected']}个",
         body="\n".join(body),
+        attachments=(
+            (book, status_workbook(settings, view)),
+            (html, status_page(settings, view).encode("utf-8")),
+        ),
         kind="status",
     )
 
 
 def office_status(engine: Engine, settings: Settings, period: str) -> Notice:
-    """The status mail for a month, from the warehouse as it stands after the run's load."""
-    from bixue.mail.inbox import inbox
-    from bixue.warehouse.status import month_status, required_workbooks
+    """The status mail for a month after the run's load; its page is written to <home>/docs/."""
+    from bixue.render.office_page import status_page
+    from bixue.warehouse.status import office_view
 
-    status = month_status(engine, settings, period)
-    required = {u.name: required_workbooks(settings, u.name) for u in settings.units}
-    held = [m for m in inbox(engine, settings, period) if m["state"] == "quarantined"]
-    return compose_office_status(settings, period, status, required, held)
+    view = office_view(engine, settings, period, in_run=True)
+    path = settings.home / "docs" / page_name(period)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(status_page(settings, view), encoding="utf-8")
+    return compose_office_status(settings, view, path)
+
+
+__all__ = ["compose_office_status", "office_status"]

@@ -172,7 +172,11 @@ def load_run(
             msg.state = "deferred"
             first = min(s.period for s in subs if s.period)
             with engine.begin() as conn:
-                values = {"raw_sha256": msg.raw_sha256, "period": first}
+                values = {
+                    "raw_sha256": msg.raw_sha256,
+                    "period": first,
+                    "source_key": msg.source_key,
+                }
                 conn.execute(sql("insert_deferral"), values)
             continue
         _message_state(msg, subs)

@@ -98,6 +98,7 @@ deferral = Table(
     metadata,
     Column("raw_sha256", String(64), primary_key=True),
     Column("period", String(7), nullable=False),
+    Column("source_key", Text),  # its mailbox position (0010); NULL when deferred before
 )
 
 notice = Table(
