@@ -31,12 +31,12 @@ def test_2023_rules_weigh_100_per_category_and_period_kind(settings: Settings) -
 @pytest.mark.parametrize(
     ("key", "weight", "method", "target"),
     [
-        ("ca_big_projects.p5yi", "9", "target", "projects_5yi"),
-        ("ca_big_projects.p10yi", "9", "target", "projects_10yi"),
-        ("ga_big_projects.p5yi", "12.5", "target", "projects_5yi"),
-        ("ga_big_projects.p10yi", "12.5", "target", "projects_10yi"),
-        ("gq_funds_completion", "30", "target", "funds_yi"),
-        ("cq_out_pref_growth", "20", "rank_share", None),
+        ("ca_big_projects.p5yi", "9", "target@1", "projects_5yi"),
+        ("ca_big_projects.p10yi", "9", "target@1", "projects_10yi"),
+        ("ga_big_projects.p5yi", "12.5", "target@1", "projects_5yi"),
+        ("ga_big_projects.p10yi", "12.5", "target@1", "projects_10yi"),
+        ("gq_funds_completion", "30", "target@1", "funds_yi"),
+        ("cq_out_pref_growth", "20", "rank_share@1", None),
     ],
 )
 def test_each_leaf_carries_weight_method_and_target_field(
