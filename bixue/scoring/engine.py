@@ -19,6 +19,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
+from bixue.scoring.methods import CONTEXT, Inputs, target_points
+from bixue.scoring.methods import method as find_method
 from bixue.scoring.model import (
     ANNUAL,
     QUARTERS,
@@ -32,8 +34,6 @@ from bixue.scoring.model import (
     ScoringError,
     UnitTotal,
 )
-from bixue.scoring.methods import CONTEXT, Inputs, target_points
-from bixue.scoring.methods import method as find_method
 from bixue.scoring.rules import Leaf, Rules
 
 __all__ = ["CONTEXT", "target_points"]

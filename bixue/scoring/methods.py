@@ -239,7 +239,10 @@ TARGET = register(
         ranked=False,
         params=TargetParams,
         points=_target,
-        zh="目标管理法：得分 = 分值 × 完成数 ÷ 目标数，完成率超过{cap_pct}%的按{cap_pct}%计；目标为0时{zero_zh}",
+        zh=(
+            "目标管理法：得分 = 分值 × 完成数 ÷ 目标数，"
+            "完成率超过{cap_pct}%的按{cap_pct}%计；目标为0时{zero_zh}"
+        ),
         working=_target_working,
     )
 )
