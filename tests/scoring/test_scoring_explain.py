@@ -49,7 +49,10 @@ def with_figures(engine: Engine | None, settings: Settings, period: str) -> Sequ
             if m.unit == ZERO_BASE_UNIT and side == "out_pref":
                 prior, value = Decimal(0), None
             now = None if value is None else prior * (1 + value / 100)
-            figures = ((f"{side}_funds_yi", now or Decimal("3.2")), (f"{side}_prior_funds_yi", prior))
+            figures = (
+                (f"{side}_funds_yi", now or Decimal("3.2")),
+                (f"{side}_prior_funds_yi", prior),
+            )
         elif m.indicator.endswith("_fdi_completion") and value is not None:
             target = Decimal(str(targets[m.unit].fdi_wan_usd))
             figures = (("fdi_wan_usd", target * value / 100), ("fdi_target_wan_usd", target))
@@ -145,7 +148,8 @@ def check_total(row: Row, scores: PeriodScores) -> None:
     assert place and (int(place.group(1)), int(place.group(3))) == (n, total.rank), text
     if total.kind == "year":
         numbers = re.fullmatch(
-            rf"全年得分 =（({NUMBER})\+({NUMBER})\+({NUMBER})）÷6 \+ ({NUMBER})÷2 = ({NUMBER})分，.*",
+            rf"全年得分 =（({NUMBER})\+({NUMBER})\+({NUMBER})）÷6 \+ ({NUMBER})÷2"
+            rf" = ({NUMBER})分，.*",
             text,
         )
         assert numbers, text
@@ -198,10 +202,17 @@ def test_the_figures_behind_a_rate_are_stored_and_shown_with_their_units(
     fdi = stored[("楚雄市", "cq_fdi_completion")]
     got, target = (v for _, v in fdi.figures)
     assert got is not None and target is not None
-    shown_fdi = f"实际利用外资本年累计 {_plain(got, 2)}万美元；实际利用外资全年目标 {_plain(target, 2)}万美元"
+    shown_fdi = (
+        f"实际利用外资本年累计 {_plain(got, 2)}万美元；"
+        f"实际利用外资全年目标 {_plain(target, 2)}万美元"
+    )
     assert rows[("楚雄市", "cq_fdi_completion")]["依据"] == shown_fdi
     signed = rows[("楚雄市", "cq_signed")]
-    assert (signed["依据"], signed["类别"], signed["指标名称"]) == ("", "县市、高新区", "本季度新签约项目数量")
+    assert (signed["依据"], signed["类别"], signed["指标名称"]) == (
+        "",
+        "县市、高新区",
+        "本季度新签约项目数量",
+    )
     nobody = rows[(NO_DATA_UNIT, "cq_signed")]
     assert nobody["说明"] == "无新签约项目数数据，不参与排名，得0.00分" and nobody["名次"] == "—"
 
@@ -297,12 +308,12 @@ def test_the_xlsx_export_reads_back_as_the_csv_with_numbers_as_numbers(
 
 def test_xlsx_texts_stay_texts_even_when_they_look_like_formulas() -> None:
     row: Row = dict.fromkeys(COLUMNS)
-    row.update({"unit": "=1+1", "说明": "=HYPERLINK(\"http://x\")", "points": "1.50"})
+    row.update({"unit": "=1+1", "说明": '=HYPERLINK("http://x")', "points": "1.50"})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx_bytes([row], note="草稿"))).active
     assert sheet is not None
     assert sheet["A1"].value == "草稿" and sheet["A2"].value == "unit"
     assert (sheet["A3"].value, sheet["A3"].data_type) == ("=1+1", "s")
-    assert (sheet["P3"].value, sheet["P3"].data_type) == ("=HYPERLINK(\"http://x\")", "s")
+    assert (sheet["P3"].value, sheet["P3"].data_type) == ('=HYPERLINK("http://x")', "s")
     assert sheet["G3"].value == 1.5
 
 
@@ -354,7 +365,7 @@ def test_explain_and_exports_start_without_pandas_gx_or_prefect(
     assert done.stderr.decode().strip().splitlines()[-1] == "0 []"
     if command[0] == "export" and "xlsx" not in command:
         assert done.stdout.startswith(b"\xef\xbb\xbfunit,category,")  # BOM on stdout
-    assert FIELDS == COLUMNS[:7]
+    assert COLUMNS[:7] == FIELDS
 
 
 def test_rules_show_gives_each_method_in_plain_chinese_and_every_decision(

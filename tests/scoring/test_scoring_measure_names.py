@@ -103,5 +103,7 @@ def test_the_warehouse_gives_each_rate_its_figures(
     }
     growth = [m for m in measures if m.indicator.endswith("_out_pref_growth")]
     assert len(growth) == 11
-    assert all([n for n, _ in m.figures] == ["out_pref_funds_yi", "out_pref_prior_funds_yi"]
-               for m in growth)
+    assert all(
+        [n for n, _ in m.figures] == ["out_pref_funds_yi", "out_pref_prior_funds_yi"]
+        for m in growth
+    )
