@@ -22,8 +22,8 @@ from bixue.scoring.methods import (
     NoParams,
     ScoringMethodError,
     describe,
-    register,
     method,
+    register,
     registered,
 )
 from bixue.scoring.model import Period
