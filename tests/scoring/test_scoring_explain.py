@@ -22,8 +22,9 @@ from bixue.cli import main
 from bixue.config import Settings
 from bixue.scoring import audit
 from bixue.scoring.engine import shown
+from bixue.scoring.explain import sentence
 from bixue.scoring.model import Line, Measure, Period, PeriodScores
-from bixue.scoring.rules import load_rules
+from bixue.scoring.rules import MeasureInfo, load_rules
 from bixue.scoring.service import score
 from bixue.scoring.tables import COLUMNS, FIELDS, Row, export_rows, xlsx_bytes
 from bixue.warehouse.db import connect
@@ -388,3 +389,59 @@ def test_rules_show_gives_each_method_in_plain_chinese_and_every_decision(
     assert "竞争性排名：第1名得满分，之后每低一名少 1/N" in out and "目标管理法：得分 = 分值" in out
     d8 = next(d for d in document["decisions"] if d["id"] == "D8")
     assert f"D8  {d8['zh']}" in out.splitlines()
+
+
+def _line(unit: str, measure: str | None, eligibility: str, place: int | None, points: str,
+          method: str = "rank_share@1", target: str | None = None,
+          params: tuple[tuple[str, str], ...] = (), weight: str = "20",
+          figures: tuple[tuple[str, Decimal | None], ...] = ()) -> Line:  # fmt: skip
+    return Line(
+        unit=unit, category="county", indicator="x", seq=0,
+        measure=None if measure is None else Decimal(measure),
+        target=None if target is None else Decimal(target),
+        eligibility=eligibility, place=place, method=method, params=params,  # type: ignore[arg-type]
+        ineligible_when=None, weight=Decimal(weight), points=Decimal(points),
+        rule_version="t", inputs_hash="h", figures=figures,
+    )  # fmt: skip
+
+
+GROWTH = MeasureInfo(zh="增速", unit="%")
+TRIPS = MeasureInfo(zh="次数", unit="次")
+TARGET = (("cap", "1"), ("target", "t"), ("zero_target", "full"))
+CAP_08 = (("cap", "0.8"), ("target", "t"), ("zero_target", "zero"))
+OTHERS = [_line("B", "30", "eligible", 1, "20"), _line("C", "10", "eligible", 3, "8")]
+
+
+@pytest.mark.parametrize(
+    ("line", "peers", "info", "expected"),
+    [
+        (_line("A", "21.8", "eligible", 2, "16"), OTHERS, GROWTH,
+         "增速21.8%，3个县市、高新区中第2名，得16.00分（20×2/3）"),
+        (_line("A", "30", "eligible", 1, "20"), OTHERS, GROWTH,
+         "增速30%，3个县市、高新区中并列第1名，得20.00分（20×3/3）"),
+        (_line("A", "-2.5", "negative", None, "0"), OTHERS, GROWTH,
+         "增速-2.5%，负增长不得分，不参与排名，得0.00分"),
+        (_line("A", "0", "not_positive", None, "0"), OTHERS, TRIPS,
+         "次数0次，为0不得分，不参与排名，得0.00分"),
+        (_line("A", None, "no_data", None, "0"), OTHERS, GROWTH,
+         "无增速数据，不参与排名，得0.00分"),
+        (_line("A", "3", "eligible", 2, "15", method="rank_step@1", params=(("step", "5"),)),
+         OTHERS, TRIPS, "次数3次，3个县市、高新区中第2名，得15.00分（20−5×1）"),
+        (_line("A", "15", "eligible", 2, "10", method="ratio_to_best@1"), OTHERS, TRIPS,
+         "次数15次，3个县市、高新区中第2名，得10.00分（20×15/30）"),
+        (_line("A", "3", "eligible", None, "12", method="target@1", target="5", params=TARGET),
+         [], TRIPS, "次数3次，目标5次，完成率60%，得12.00分（20×3/5）"),
+        (_line("A", "7", "eligible", None, "20", method="target@1", target="5", params=TARGET),
+         [], TRIPS, "次数7次，目标5次，完成率140%，超额完成按满分计，得20.00分（20×1）"),
+        (_line("A", "5", "eligible", None, "16", method="target@1", target="5", params=CAP_08),
+         [], TRIPS, "次数5次，目标5次，完成率100%，完成率超过80%的按80%计，得16.00分（20×0.8）"),
+        (_line("A", "2", "eligible", None, "0", method="target@1", target="0", params=CAP_08),
+         [], TRIPS, "次数2次，目标0次，目标为0按规则不得分，得0.00分"),
+        (_line("A", "0", "eligible", None, "0", method="target@1", target="4", params=TARGET),
+         [], TRIPS, "次数0次，目标4次，未完成，得0.00分"),
+    ],
+)  # fmt: skip
+def test_each_case_has_its_own_sentence(
+    line: Line, peers: list[Line], info: MeasureInfo, expected: str
+) -> None:
+    assert sentence(line, [line, *peers], info) == expected
