@@ -252,7 +252,12 @@ def rules_document(rules: Rules) -> dict[str, Any]:
         "sha256": rules.sha256,
         "indicators": rules_objects(rules),
         "measures": {
-            name: {"zh": m.zh, "unit": m.unit, "figures": list(m.figures)}
+            name: {
+                "zh": m.zh,
+                "unit": m.unit,
+                "figures": list(m.figures),
+                "target_figure": m.target_figure,
+            }
             for name, m in rules.file.measures.items()
         },
         "decisions": [

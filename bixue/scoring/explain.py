@@ -115,10 +115,20 @@ def explain(line: Line, peers: Sequence[Line], rules: Rules | None) -> Explained
         measure_zh=info.zh,
         measure_text=with_unit(line.measure, info.unit),
         figures_text=figures,
-        target_text="" if line.target is None else with_unit(line.target, info.unit),
+        target_text=_target_text(line, info, rules),
         rank_text=rank_text(line.place, tied, n),
         sentence=sentence(line, peers, info, rules),
     )
+
+
+def _target_text(line: Line, info: MeasureInfo, rules: Rules | None) -> str:
+    """The scoring target, or for a ranked rate the figure its rules name as its target."""
+    if line.target is not None:
+        return with_unit(line.target, info.unit)
+    if info.target_figure is None:
+        return ""
+    figure = dict(line.figures).get(info.target_figure)
+    return "" if figure is None else with_unit(figure, _info(rules, info.target_figure).unit)
 
 
 def _eligible_best(peers: Sequence[Line]) -> Decimal:

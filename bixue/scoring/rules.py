@@ -136,6 +136,14 @@ class MeasureInfo(_Strict):
     zh: ChineseText
     unit: MeasureUnit
     figures: tuple[str, ...] = ()
+    # The figure shown as the target of a ranked rate (e.g. the FDI target behind a completion).
+    target_figure: str | None = None
+
+    @model_validator(mode="after")
+    def _target_is_a_figure(self) -> MeasureInfo:
+        if self.target_figure is not None and self.target_figure not in self.figures:
+            raise ValueError(f"target_figure {self.target_figure!r} is not one of its figures")
+        return self
 
 
 class Decision(_Strict):

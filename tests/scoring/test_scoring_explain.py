@@ -208,6 +208,8 @@ def test_the_figures_behind_a_rate_are_stored_and_shown_with_their_units(
         f"实际利用外资全年目标 {_plain(target, 2)}万美元"
     )
     assert rows[("楚雄市", "cq_fdi_completion")]["依据"] == shown_fdi
+    assert rows[("楚雄市", "cq_fdi_completion")]["目标值"] == f"{_plain(target, 2)}万美元"
+    assert rows[("楚雄市", "cq_fdi_completion")]["target"] is None  # contract: scoring target
     signed = rows[("楚雄市", "cq_signed")]
     assert (signed["依据"], signed["类别"], signed["指标名称"]) == (
         "",
@@ -383,6 +385,7 @@ def test_rules_show_gives_each_method_in_plain_chinese_and_every_decision(
         "zh": "实际利用外资目标任务完成率",
         "unit": "%",
         "figures": ["fdi_wan_usd", "fdi_target_wan_usd"],
+        "target_figure": "fdi_target_wan_usd",
     }
     assert _bixue(home, "rules", "show", "--year", "2023") == 0
     out = capsys.readouterr().out

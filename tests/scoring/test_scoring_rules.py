@@ -104,6 +104,10 @@ def _set(index: int, field: str, value: object) -> object:
         (lambda d: d["measures"]["signed"].__setitem__("unit", "件"), "key measures.signed.unit"),
         (lambda d: d["measures"]["signed"].__setitem__("zh", "signed"), "must be a Chinese"),
         (lambda d: d["measures"]["signed"].pop("zh"), "key measures.signed.zh"),
+        (
+            lambda d: d["measures"]["fdi_completion_pct"].__setitem__("target_figure", "signed"),
+            "target_figure 'signed' is not one of its figures",
+        ),
         # decisions as data
         (lambda d: d.pop("decisions"), "key decisions: Field required"),
         (lambda d: d["decisions"][1].__setitem__("id", "D1"), "key decisions: duplicate id D1"),
