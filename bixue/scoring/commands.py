@@ -138,6 +138,7 @@ def _recorded(settings: Settings, args: argparse.Namespace) -> tuple[Any, Any, A
 @_friendly
 def cmd_export_scores(settings: Settings, args: argparse.Namespace) -> int:
     """One row per unit and indicator of a recorded scoring, plus the units' totals."""
+    from bixue.scoring.model import ScoringError
     from bixue.scoring.tables import csv_text, export_rows, json_text, write_csv_file, xlsx_bytes
 
     run, scores, rules = _recorded(settings, args)
@@ -147,6 +148,8 @@ def cmd_export_scores(settings: Settings, args: argparse.Namespace) -> int:
         data = xlsx_bytes(rows, note)
         if args.output:
             Path(args.output).write_bytes(data)
+        elif sys.stdout.isatty():
+            raise ScoringError("xlsx 格式请用 --output 指定文件（或重定向到文件）")
         else:
             sys.stdout.buffer.write(data)
     elif args.output and args.format == "csv":
