@@ -14,7 +14,8 @@ select
     weight,
     points,
     rule_version,
-    inputs_hash
+    inputs_hash,
+    figures
 from score_line
 where period = :period and version = :version
 order by seq, unit

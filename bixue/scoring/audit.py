@@ -78,6 +78,9 @@ def _line_row(run: Run, line: Line) -> dict[str, Any]:
         "points": str(line.points),
         "rule_version": line.rule_version,
         "inputs_hash": line.inputs_hash,
+        "figures": json.dumps([[n, _text(v)] for n, v in line.figures], ensure_ascii=False)
+        if line.figures
+        else None,
     }
 
 
@@ -162,6 +165,7 @@ def _line(row: RowMapping) -> Line:
         points=Decimal(row["points"]),
         rule_version=row["rule_version"],
         inputs_hash=row["inputs_hash"],
+        figures=tuple((n, _decimal(v)) for n, v in json.loads(row["figures"] or "[]")),
     )
 
 

@@ -24,12 +24,6 @@ if TYPE_CHECKING:
 
 Command = Callable[["Settings", argparse.Namespace], int]
 
-METHOD_ZH = {
-    "rank_share": "竞争性排名（按名次递减）",
-    "rank_step": "竞争性排名（逐名次扣分）",
-    "ratio_to_best": "竞争性排名（与第一名之比）",
-    "target": "目标管理法",
-}
 KIND_ZH = {"quarterly": "季度", "annual": "年度"}
 CATEGORY_ZH = {"county": "县市、高新区", "group": "招商组、平台"}
 INELIGIBLE_ZH = {"negative": "负数不得分", "not_positive": "为零或负数不得分", None: ""}
@@ -117,22 +111,66 @@ def _read_only_engine(settings: Settings) -> Engine:
     return engine
 
 
+def export_note(run: Any, scores: Any) -> str | None:
+    """The one header line of an export (draft / circulated version N / 数据不全); none yet."""
+    return None
+
+
+def _recorded(settings: Settings, args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """The recorded scoring an export or explanation shows, and its year's rules (for labels)."""
+    from bixue.config import ConfigError
+    from bixue.scoring import audit
+    from bixue.scoring.model import ScoringError, parse_period
+    from bixue.scoring.rules import load_rules
+
+    period = parse_period(args.period)
+    run, scores = audit.load(_read_only_engine(settings), str(period), args.version)
+    unit = getattr(args, "unit", None)
+    if unit is not None and unit not in scores.units:
+        raise ScoringError(f"{period} 的评分中没有单位 {unit}")
+    try:
+        rules = load_rules(settings.config_dir, period.year)
+    except ConfigError:
+        rules = None  # the labels fall back to keys; the numbers come from the audit alone
+    return run, scores, rules
+
+
 @_friendly
 def cmd_export_scores(settings: Settings, args: argparse.Namespace) -> int:
     """One row per unit and indicator of a recorded scoring, plus the units' totals."""
-    from bixue.scoring import audit
-    from bixue.scoring.model import parse_period
-    from bixue.scoring.tables import csv_text, export_rows, json_text, write_csv_file
+    from bixue.scoring.model import ScoringError
+    from bixue.scoring.tables import csv_text, export_rows, json_text, write_csv_file, xlsx_bytes
 
-    period = parse_period(args.period)
-    _, scores = audit.load(_read_only_engine(settings), str(period), args.version)
-    rows = export_rows(scores)
-    if args.output and args.format == "csv":
-        write_csv_file(rows, Path(args.output))
+    run, scores, rules = _recorded(settings, args)
+    rows = export_rows(scores, rules, args.unit)
+    note = export_note(run, scores)
+    if args.format == "xlsx":
+        data = xlsx_bytes(rows, note)
+        if args.output:
+            Path(args.output).write_bytes(data)
+        elif sys.stdout.isatty():
+            raise ScoringError("xlsx 格式请用 --output 指定文件（或重定向到文件）")
+        else:
+            sys.stdout.buffer.write(data)
+    elif args.output and args.format == "csv":
+        write_csv_file(rows, Path(args.output), note)
     elif args.output:
         Path(args.output).write_text(json_text(rows), encoding="utf-8")
+    elif args.format == "csv":
+        # The byte-order mark on standard output too: `> f.csv` must open in Chinese Excel.
+        sys.stdout.write("\ufeff" + csv_text(rows, note))
     else:
-        sys.stdout.write(csv_text(rows) if args.format == "csv" else json_text(rows))
+        sys.stdout.write(json_text(rows))
+    return 0
+
+
+@_friendly
+def cmd_explain(settings: Settings, args: argparse.Namespace) -> int:
+    """One unit's scoring read out: total and rank, then each indicator's 说明 and figures."""
+    from bixue.scoring.tables import explanation
+
+    run, scores, rules = _recorded(settings, args)
+    print(explanation(run, scores, rules, args.unit, export_note(run, scores)))
     return 0
 
 
@@ -145,7 +183,14 @@ def _number(value: str | Decimal) -> int | float | str:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-def _leaf_object(leaf: Leaf, key: str) -> dict[str, Any]:
+def _decision_ids(rules: Rules, key: str) -> list[str]:
+    return [d.id for d in rules.decisions(key)]
+
+
+def _leaf_object(rules: Rules, leaf: Leaf, key: str) -> dict[str, Any]:
+    from bixue.scoring.methods import describe
+
+    info = rules.measure(leaf.measure)
     return {
         "key": key,
         "name": leaf.name,
@@ -156,20 +201,29 @@ def _leaf_object(leaf: Leaf, key: str) -> dict[str, Any]:
         "params": {k: _number(v) for k, v in leaf.params},
         "ineligible_when": leaf.ineligible_when,
         "measure": leaf.measure,
+        "method_zh": describe(leaf.method, dict(leaf.params)),
+        "measure_zh": info.zh,
+        "measure_unit": info.unit,
+        "figures": list(info.figures),
+        "decisions": _decision_ids(rules, key),
     }
 
 
 def rules_objects(rules: Rules) -> list[dict[str, Any]]:
     """One object per indicator as the rules file defines it, parts nested (the same fields)."""
+    from bixue.scoring.methods import describe
+
     leaves = {leaf.key: leaf for leaf in rules.leaves()}
     out: list[dict[str, Any]] = []
     for ind in rules.file.indicators:
         if not ind.parts:
-            out.append(_leaf_object(leaves[ind.key], ind.key))
+            out.append(_leaf_object(rules, leaves[ind.key], ind.key))
             continue
         parts = [
-            _leaf_object(leaves[f"{ind.key}.{p.key}"], f"{ind.key}.{p.key}") for p in ind.parts
+            _leaf_object(rules, leaves[f"{ind.key}.{p.key}"], f"{ind.key}.{p.key}")
+            for p in ind.parts
         ]
+        first = leaves[f"{ind.key}.{ind.parts[0].key}"]
         out.append(
             {
                 "key": ind.key,
@@ -181,10 +235,38 @@ def rules_objects(rules: Rules) -> list[dict[str, Any]]:
                 "params": {k: _number(str(v)) for k, v in ind.params.items()},
                 "ineligible_when": ind.ineligible_when,
                 "measure": None,
+                "method_zh": describe(first.method, dict(first.params)),
+                "measure_zh": None,
+                "measure_unit": None,
+                "figures": [],
+                "decisions": _decision_ids(rules, ind.key),
                 "parts": parts,
             }
         )
     return out
+
+
+def rules_document(rules: Rules) -> dict[str, Any]:
+    """`rules show --format json`: the version, the indicators, the measures and the decisions."""
+    return {
+        "year": rules.year,
+        "version": rules.version,
+        "file": rules.path.name,
+        "sha256": rules.sha256,
+        "indicators": rules_objects(rules),
+        "measures": {
+            name: {
+                "zh": m.zh,
+                "unit": m.unit,
+                "figures": list(m.figures),
+                "target_figure": m.target_figure,
+            }
+            for name, m in rules.file.measures.items()
+        },
+        "decisions": [
+            {"id": d.id, "zh": d.zh, "applies_to": list(d.applies_to)} for d in rules.decisions()
+        ],
+    }
 
 
 def _rules_table(objects: list[dict[str, Any]]) -> str:
@@ -198,10 +280,13 @@ def _rules_table(objects: list[dict[str, Any]]) -> str:
                     "类别": CATEGORY_ZH[item["category"]],
                     "周期": KIND_ZH[item["period_kind"]],
                     "分值": item["weight"],
-                    "计分方法": METHOD_ZH[item["method"]],
-                    "参数": ", ".join(f"{k}={v}" for k, v in item["params"].items()),
+                    "计分方法": item["method_zh"] if not item.get("parts") else "（见分项）",
+                    "方法版本": item["method"],
                     "不得分条件": INELIGIBLE_ZH[item["ineligible_when"]],
-                    "计量": item["measure"] or "（见分项）",
+                    "计量": f"{item['measure_zh']}（{item['measure_unit']}）"
+                    if item["measure"]
+                    else "（见分项）",
+                    "决策": "、".join(item["decisions"]),
                 }
             )
     return _table(rows, list(rows[0]))
@@ -212,13 +297,15 @@ def cmd_rules_show(settings: Settings, args: argparse.Namespace) -> int:
     from bixue.scoring.rules import load_rules
 
     rules = load_rules(settings.config_dir, args.year)
-    objects = rules_objects(rules)
     if args.format == "json":
-        print(json.dumps(objects, ensure_ascii=False, indent=2))
+        print(json.dumps(rules_document(rules), ensure_ascii=False, indent=2))
     else:
         where = f"{rules.path.name}，sha256 {rules.sha256[:12]}"
         print(f"{rules.year} 年评分规则 {rules.version}（{where}）")
-        print(_rules_table(objects))
+        print(_rules_table(rules_objects(rules)))
+        print("\n评分决策（规则未明确之处的处理）")
+        for d in rules.decisions():
+            print(f"{d.id}  {d.zh}")
     return 0
 
 
@@ -226,11 +313,13 @@ def cmd_rules_show(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_score_measures(settings: Settings, args: argparse.Namespace) -> int:
     """What if: the same engine on measures from a CSV file; nothing is stored."""
     from bixue.scoring.model import parse_period
+    from bixue.scoring.rules import load_rules
     from bixue.scoring.service import what_if
     from bixue.scoring.tables import export_rows, write_csv_file
 
     scores = what_if(settings, args.year, parse_period(args.period), Path(args.input))
-    write_csv_file(export_rows(scores), Path(args.output))
+    rules = load_rules(settings.config_dir, args.year)
+    write_csv_file(export_rows(scores, rules), Path(args.output))
     print(f"已写入 {args.output}（{len(scores.lines)} 条指标得分）")
     return 0
 
@@ -251,12 +340,19 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
 
     export = sub.add_parser("export", help="导出已保存的结果")
     what = export.add_subparsers(dest="what", required=True)
-    scores = what.add_parser("scores", parents=parents, help="某期各单位各指标的得分")
+    scores = what.add_parser("scores", parents=parents, help="某期各单位各指标的得分及说明")
     scores.add_argument("--period", required=True, help="评分期：2023Q1～2023Q3 或 2023")
-    scores.add_argument("--format", choices=["csv", "json"], default="csv", help="输出格式")
+    scores.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv", help="输出格式")
     scores.add_argument("--version", type=int, help="较早的版本（默认：最新版本）")
+    scores.add_argument("--unit", help="只导出一个单位，如 楚雄市")
     scores.add_argument("--output", help="写入的文件（默认：输出到屏幕）")
     scores.set_defaults(func=cmd_export_scores)
+
+    explain = sub.add_parser("explain", parents=parents, help="逐项说明一个单位的得分")
+    explain.add_argument("--unit", required=True, help="单位名称，如 楚雄市")
+    explain.add_argument("--period", required=True, help="评分期：2023Q1～2023Q3 或 2023")
+    explain.add_argument("--version", type=int, help="较早的版本（默认：最新版本）")
+    explain.set_defaults(func=cmd_explain)
 
     rules = sub.add_parser("rules", help="评分规则（附件6、附件7）")
     action = rules.add_subparsers(dest="action", required=True)

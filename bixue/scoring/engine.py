@@ -1,6 +1,7 @@
 """The 比学赶超 engine: measures and rules in, audited points out. Pure functions, exact decimals.
 
-Methods (the seed names them without formulas; these are the project's definitions):
+Methods (the seed names them without formulas; these are the project's definitions, version 1
+of each in the registry of bixue/scoring/methods.py; lines record the versioned name):
 - eligibility first: no measure, or a measure matching `ineligible_when` (negative: < 0,
   not_positive: <= 0), scores 0 and takes no place;
 - rank_share: eligible units ordered by measure, highest first, ties share the better place
@@ -16,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
+from bixue.scoring.methods import CONTEXT, Inputs, target_points
+from bixue.scoring.methods import method as find_method
 from bixue.scoring.model import (
     ANNUAL,
     QUARTERS,
@@ -33,13 +36,11 @@ from bixue.scoring.model import (
 )
 from bixue.scoring.rules import Leaf, Rules
 
-# 50 significant digits: far beyond any displayed digit, so sums of repeating quotients
-# (20 x 10 / 11 …) stay exact to the cent after the noise is settled (see `settled`).
-CONTEXT = Context(prec=50, rounding=ROUND_HALF_EVEN)
+__all__ = ["CONTEXT", "target_points"]
+
 ZERO = Decimal(0)
 SETTLE = Decimal("1e-20")
 CENT = Decimal("0.01")
-RANKED = ("rank_share", "rank_step", "ratio_to_best")
 
 
 def settled(value: Decimal) -> Decimal:
@@ -74,41 +75,6 @@ def places(values: Mapping[str, Decimal]) -> dict[str, int]:
     return {unit: first[value] for unit, value in values.items()}
 
 
-def rank_share(weight: Decimal, place: int, n: int) -> Decimal:
-    """First place the full weight, each further place one N-th of it less."""
-    with localcontext(CONTEXT):
-        return weight * Decimal(n - place + 1) / Decimal(n)
-
-
-def rank_step(weight: Decimal, place: int, step: Decimal) -> Decimal:
-    """First place the full weight, each further place `step` points less, never below 0."""
-    with localcontext(CONTEXT):
-        return max(ZERO, weight - step * Decimal(place - 1))
-
-
-def ratio_to_best(weight: Decimal, value: Decimal, best: Decimal) -> Decimal:
-    """The weight in proportion to the best eligible measure; nothing when the best is not > 0."""
-    if best <= 0 or value <= 0:
-        return ZERO
-    with localcontext(CONTEXT):
-        return weight * value / best
-
-
-def target_points(
-    weight: Decimal, value: Decimal, target: Decimal, cap: Decimal, zero_target: str
-) -> Decimal:
-    """目标管理法: the weight times the completion rate, capped; a zero target as configured."""
-    if target < 0:
-        raise ScoringError(f"目标值不能为负数：{target}")
-    if target == 0:
-        return weight if zero_target == "full" else ZERO
-    if value <= 0:
-        return ZERO
-    with localcontext(CONTEXT):
-        # Multiply before dividing: one rounding, at the 50th digit.
-        return weight * cap if value >= cap * target else weight * value / target
-
-
 def inputs_hash(
     leaf_key: str,
     method: str,
@@ -134,7 +100,7 @@ def inputs_hash(
 
 def indicator_points(
     *,
-    method: str,
+    method: str,  # a versioned name (rank_share@1); a bare name is version 1
     params: Mapping[str, str],
     weight: Decimal,
     ineligible_when: str | None,
@@ -146,9 +112,10 @@ def indicator_points(
     `inputs` maps each unit to (measure, target); `n` is the number of units in the category.
     Only the audit's own fields go in, so the audit trail alone recomputes every score.
     """
+    formula = find_method(method)
     judged = {u: eligibility(m, ineligible_when) for u, (m, _) in inputs.items()}
     eligible = {u: m for u, (m, _) in inputs.items() if judged[u] == "eligible" and m is not None}
-    ranked = places(eligible) if method in RANKED else {}
+    ranked = places(eligible) if formula.ranked else {}
     best = max(eligible.values(), default=ZERO)
     out: dict[str, tuple[Eligibility, int | None, Decimal]] = {}
     for unit, (measure, target) in inputs.items():
@@ -156,20 +123,11 @@ def indicator_points(
             out[unit] = (judged[unit], None, ZERO)
             continue
         place = ranked.get(unit)
-        if method == "rank_share":
-            points = rank_share(weight, ranked[unit], n)
-        elif method == "rank_step":
-            points = rank_step(weight, ranked[unit], Decimal(params["step"]))
-        elif method == "ratio_to_best":
-            points = ratio_to_best(weight, measure, best)
-        elif method == "target":
-            if target is None:
-                raise ScoringError(f"{unit} 没有目标值，无法按目标管理法计分")
-            points = target_points(
-                weight, measure, target, Decimal(params["cap"]), params["zero_target"]
-            )
-        else:
-            raise ScoringError(f"未知计分方法 {method}")
+        given = Inputs(weight, measure, target, place, n, best, params)
+        try:
+            points = formula.points(given)
+        except ScoringError as exc:
+            raise ScoringError(f"{unit}：{exc}") from None
         out[unit] = ("eligible", place, points)
     return out
 
@@ -183,11 +141,13 @@ def score_leaf(
 ) -> list[Line]:
     """One indicator (or part) for every unit of its category; a unit without a measure scores 0."""
     inputs: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+    figures: dict[str, tuple[tuple[str, Decimal | None], ...]] = {}
     for unit in units:
         given = measures.get(unit, Measure(unit, leaf.key, None))
         # A target given with the measure overrides the configured one (what-if, corrections).
         target = given.target if given.target is not None else configured.get((unit, leaf.key))
         inputs[unit] = (given.value, target)
+        figures[unit] = given.figures
     digest = inputs_hash(
         leaf.key,
         leaf.method,
@@ -221,6 +181,7 @@ def score_leaf(
             points=results[unit][2],
             rule_version=rule_version,
             inputs_hash=digest,
+            figures=figures[unit],
         )
         for unit in units
     ]
@@ -250,8 +211,11 @@ def measures_hash(period: Period, rules: Rules, measures: Iterable[Measure], ext
     body = {
         "period": str(period),
         "rules": rules.sha256,
+        # Figures enter only when given, so scorings without them keep their earlier hash.
         "measures": sorted(
-            [m.unit, m.indicator, _text(m.value), _text(m.target)] for m in measures
+            [m.unit, m.indicator, _text(m.value), _text(m.target)]
+            + ([[[n, _text(v)] for n, v in m.figures]] if m.figures else [])
+            for m in measures
         ),
         "extra": extra,
     }

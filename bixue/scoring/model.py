@@ -26,6 +26,9 @@ class Measure:
     indicator: str
     value: Decimal | None
     target: Decimal | None = None
+    # The figures the value was derived from (name, value), e.g. this year's and last year's
+    # funds behind a growth rate; shown in exports, never used in scoring.
+    figures: tuple[tuple[str, Decimal | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Line:
     points: Decimal
     rule_version: str
     inputs_hash: str
+    figures: tuple[tuple[str, Decimal | None], ...] = ()
 
 
 @dataclass(frozen=True)

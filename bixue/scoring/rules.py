@@ -4,64 +4,57 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from bixue.config import ConfigError, CountyTarget, GroupTarget, TargetsFile
+from bixue.scoring.methods import method as find_method
 from bixue.scoring.model import PeriodKind
 
-Method = Literal["rank_share", "rank_step", "ratio_to_best", "target"]
 Ineligible = Literal["negative", "not_positive"]
 Category = Literal["county", "group"]
+MeasureUnit = Literal["%", "亿元", "万美元", "次", "个"]
 KEY = r"^[a-z][a-z0-9_]*$"
 HUNDRED = Decimal(100)
 TARGET_FIELDS: dict[str, set[str]] = {
     "county": set(CountyTarget.model_fields),
     "group": set(GroupTarget.model_fields),
 }
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class RankShareParams(_Strict):
-    pass
+def _method_name(value: str | None) -> str | None:
+    """A rules file's method as its full versioned name; an unregistered one is refused."""
+    if value is None:
+        return None
+    return find_method(value).key
 
 
-class RankStepParams(_Strict):
-    step: Decimal = Field(gt=0)
-
-
-class RatioToBestParams(_Strict):
-    pass
-
-
-class TargetParams(_Strict):
-    target: str
-    # Above 1 a unit could pass its weight and a table its 100 points.
-    cap: Decimal = Field(default=Decimal(1), gt=0, le=1)
-    zero_target: Literal["full", "zero"] = "full"
-
-
-PARAMS: dict[str, type[_Strict]] = {
-    "rank_share": RankShareParams,
-    "rank_step": RankStepParams,
-    "ratio_to_best": RatioToBestParams,
-    "target": TargetParams,
-}
+MethodName = Annotated[str, AfterValidator(_method_name)]
 
 
 def _checked_params(method: str, params: Mapping[str, Any]) -> dict[str, str]:
     """The method's parameters with their defaults, as exact strings; unknown ones refused."""
     try:
-        model = PARAMS[method].model_validate(dict(params))
+        model = find_method(method).params.model_validate(dict(params))
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'params'}: {err['msg']}"
@@ -76,7 +69,7 @@ class PartRule(_Strict):
     name: str
     weight: Decimal = Field(gt=0)
     measure: str
-    method: Method | None = None
+    method: MethodName | None = None
     params: dict[str, Any] = {}
     ineligible_when: Ineligible | None = None
 
@@ -88,7 +81,7 @@ class IndicatorRule(_Strict):
     period_kind: PeriodKind
     weight: Decimal = Field(gt=0)
     measure: str | None = None
-    method: Method
+    method: MethodName
     params: dict[str, Any] = {}
     ineligible_when: Ineligible | None = None
     parts: tuple[PartRule, ...] = ()
@@ -119,7 +112,8 @@ class IndicatorRule(_Strict):
         return self
 
     def _check_target(self, method: str, params: Mapping[str, Any], key: str) -> None:
-        if method == "target" and params.get("target") not in TARGET_FIELDS[self.category]:
+        takes_target = "target" in find_method(method).params.model_fields
+        if takes_target and params.get("target") not in TARGET_FIELDS[self.category]:
             fields = ", ".join(sorted(TARGET_FIELDS[self.category]))
             raise ValueError(
                 f"indicator {key}: params.target {params.get('target')!r} is not a "
@@ -127,19 +121,45 @@ class IndicatorRule(_Strict):
             )
 
 
-class Decision(_Strict):
-    """A reading the seed leaves open, in a sentence the office can read out (D1, D2, …)."""
+def _chinese(text: str) -> str:
+    if not CJK.search(text):
+        raise ValueError(f"{text!r} must be a Chinese sentence the office can read")
+    return text.strip()
 
-    id: str = Field(pattern=r"^D\d+$")
-    zh: str = Field(min_length=1)
+
+ChineseText = Annotated[str, AfterValidator(_chinese)]
+
+
+class MeasureInfo(_Strict):
+    """A measure or figure as the office reads it: its Chinese label, its unit, what it is from."""
+
+    zh: ChineseText
+    unit: MeasureUnit
+    figures: tuple[str, ...] = ()
+    # The figure shown as the target of a ranked rate (e.g. the FDI target behind a completion).
+    target_figure: str | None = None
+
+    @model_validator(mode="after")
+    def _target_is_a_figure(self) -> MeasureInfo:
+        if self.target_figure is not None and self.target_figure not in self.figures:
+            raise ValueError(f"target_figure {self.target_figure!r} is not one of its figures")
+        return self
+
+
+class Decision(_Strict):
+    """A numbered decision on what the seed leaves open, in one Chinese sentence."""
+
+    id: str = Field(pattern=r"^D[1-9][0-9]*$")
+    zh: ChineseText
     applies_to: tuple[str, ...] = ()
 
 
 class RulesFile(_Strict):
     version: str = Field(pattern=r"^\d{4}\.\d+$")
     year: int
+    decisions: tuple[Decision, ...]
+    measures: dict[str, MeasureInfo]
     indicators: tuple[IndicatorRule, ...]
-    decisions: tuple[Decision, ...] = ()
 
     @model_validator(mode="after")
     def _whole(self) -> RulesFile:
@@ -163,18 +183,41 @@ class RulesFile(_Strict):
                     raise ValueError(
                         f"{category} {kind} indicators weigh {weight}, they must total 100"
                     )
+        self._check_measures()
+        self._check_decisions()
+        return self
+
+    def _check_measures(self) -> None:
+        """Every measure a leaf ranks and every figure behind one has a label and a unit."""
+        for ind in self.indicators:
+            named = [(ind.key, ind.measure)] if ind.measure else []
+            named += [(f"{ind.key}.{p.key}", p.measure) for p in ind.parts]
+            for key, measure in named:
+                if measure not in self.measures:
+                    raise ValueError(
+                        f"key indicators.{key}.measure: {measure!r} has no entry in measures"
+                    )
+        for name, info in self.measures.items():
+            for figure in info.figures:
+                if figure not in self.measures:
+                    raise ValueError(
+                        f"key measures.{name}.figures: {figure!r} has no entry in measures"
+                    )
+
+    def _check_decisions(self) -> None:
+        """Decision numbers are unique and name only indicators (or parts) of this file."""
         ids = [d.id for d in self.decisions]
-        if len(set(ids)) != len(ids):
-            raise ValueError(
-                f"duplicate decision id {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}"
-            )
-        for decision in self.decisions:
-            unknown = sorted(set(decision.applies_to) - set(keys))
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"key decisions: duplicate id {', '.join(dupes)}")
+        keys = {i.key for i in self.indicators}
+        keys |= {f"{i.key}.{p.key}" for i in self.indicators for p in i.parts}
+        for d in self.decisions:
+            unknown = [k for k in d.applies_to if k not in keys]
             if unknown:
                 raise ValueError(
-                    f"decision {decision.id}: applies_to names no indicator: {', '.join(unknown)}"
+                    f"key decisions.{d.id}.applies_to: unknown indicator {', '.join(unknown)}"
                 )
-        return self
 
 
 @dataclass(frozen=True)
@@ -224,6 +267,17 @@ class Rules:
                 ]
         return tuple(out)
 
+    def measure(self, name: str) -> MeasureInfo:
+        """A measure's or figure's label and unit (every leaf's measure has one: validated)."""
+        return self.file.measures[name]
+
+    def decisions(self, key: str | None = None) -> tuple[Decision, ...]:
+        """All decisions, or those naming an indicator key (a part's key names its own too)."""
+        if key is None:
+            return self.file.decisions
+        owner = key.split(".", 1)[0]
+        return tuple(d for d in self.file.decisions if key in d.applies_to or owner in d.applies_to)
+
     def leaf(self, key: str) -> Leaf:
         for leaf in self.leaves():
             if leaf.key == key:
@@ -265,7 +319,8 @@ def _located(exc: ValidationError, data: Any) -> str:
             with contextlib.suppress(KeyError, IndexError, TypeError):
                 loc[1] = str(data["indicators"][int(loc[1])]["key"])
         msg = str(err["msg"]).removeprefix("Value error, ")
-        problems.append(f"key {'.'.join(loc) or '(top)'}: {msg}")
+        # Whole-file checks name their key themselves.
+        problems.append(f"key {'.'.join(loc)}: {msg}" if loc else msg)
     return "; ".join(problems)
 
 

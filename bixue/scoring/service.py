@@ -45,8 +45,9 @@ def measures_from_inputs(
 ) -> list[Measure]:
     """Each rule's `measure` picked from a unit's named inputs (unit -> measure name -> value).
 
-    A unit absent from `inputs` has no data; a measure name the inputs lack is a programming
-    error between the warehouse and the rules, so it is refused loudly.
+    A unit absent from `inputs` has no data; a measure or figure name the inputs lack is a
+    programming error between the warehouse and the rules, so it is refused loudly. Each measure
+    carries the figures the rules list for it (measures.<name>.figures).
     """
     p = parse_period(period)
     rules = load_rules(settings.config_dir, p.year)
@@ -60,7 +61,12 @@ def measures_from_inputs(
                 continue
             if leaf.measure not in named:
                 raise ScoringError(f"{unit.name} 缺少指标 {leaf.key} 的计量 {leaf.measure}")
-            out.append(Measure(unit.name, leaf.key, named[leaf.measure]))
+            wanted = rules.measure(leaf.measure).figures
+            lacking = [f for f in wanted if f not in named]
+            if lacking:
+                raise ScoringError(f"{unit.name} 缺少指标 {leaf.key} 的依据数 {'、'.join(lacking)}")
+            figures = tuple((f, named[f]) for f in wanted)
+            out.append(Measure(unit.name, leaf.key, named[leaf.measure], figures=figures))
     return out
 
 

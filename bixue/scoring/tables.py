@@ -8,8 +8,21 @@ import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from bixue.scoring.engine import shown
+from bixue.scoring.explain import (
+    CATEGORY_ZH,
+    QUARTER_ZH,
+    TOTAL_ZH,
+    category_sizes,
+    explain_lines,
+    period_zh,
+    rank_text,
+    total_sentence,
+    unit_components,
+)
+from bixue.scoring.methods import number as plain_number
 from bixue.scoring.model import (
     ANNUAL,
     QUARTERS,
@@ -23,6 +36,9 @@ from bixue.scoring.model import (
 from bixue.scoring.rules import Rules
 
 FIELDS = ("unit", "category", "indicator", "measure", "target", "rank", "points")
+# The office's reading of each row (Chinese column names), after the contract fields above.
+EXPLAINED = ("类别", "指标名称", "分值", "计分方法", "计量值", "依据", "目标值", "名次", "说明")
+COLUMNS = FIELDS + EXPLAINED
 TOTAL_KINDS = (TOTAL, ANNUAL, YEAR)
 Row = dict[str, str | int | None]
 
@@ -32,44 +48,85 @@ def plain(value: Decimal | None) -> str | None:
     return None if value is None else format(value, "f")
 
 
-def export_rows(scores: PeriodScores) -> list[Row]:
-    """Per unit: a row per indicator or part, then total (and for a year, annual and year)."""
+def export_rows(scores: PeriodScores, rules: Rules | None, unit: str | None = None) -> list[Row]:
+    """Per unit: a row per indicator or part, then total (and for a year, annual and year).
+
+    `rules` (the period's year) gives the Chinese labels; `unit` keeps one unit's rows only.
+    """
+    explained = explain_lines(scores.lines, rules)
+    sizes = category_sizes(scores)
+    shared: dict[tuple[str, str, int | None], int] = {}
+    for t in scores.totals:
+        shared[(t.category, t.kind, t.rank)] = shared.get((t.category, t.kind, t.rank), 0) + 1
     rows: list[Row] = []
-    for unit in scores.units:
-        rows += [
-            {
-                "unit": ln.unit,
-                "category": ln.category,
-                "indicator": ln.indicator,
-                "measure": plain(ln.measure),
-                "target": plain(ln.target),
-                "rank": ln.place,
-                "points": str(shown(ln.points)),
-            }
-            for ln in scores.lines
-            if ln.unit == unit
-        ]
-        mine = {t.kind: t for t in scores.totals if t.unit == unit}
-        rows += [
-            {
-                "unit": unit,
-                "category": mine[kind].category,
-                "indicator": kind,
-                "measure": None,
-                "target": None,
-                "rank": mine[kind].rank,
-                "points": str(shown(mine[kind].points)),
-            }
-            for kind in TOTAL_KINDS
-            if kind in mine
-        ]
+    for name in scores.units:
+        if unit is not None and name != unit:
+            continue
+        for ln in scores.lines:
+            if ln.unit != name:
+                continue
+            e = explained[(ln.unit, ln.indicator)]
+            rows.append(
+                {
+                    "unit": ln.unit,
+                    "category": ln.category,
+                    "indicator": ln.indicator,
+                    "measure": plain(ln.measure),
+                    "target": plain(ln.target),
+                    "rank": ln.place,
+                    "points": str(shown(ln.points)),
+                    "类别": CATEGORY_ZH.get(ln.category, ln.category),
+                    "指标名称": e.name,
+                    "分值": plain_number(ln.weight),
+                    "计分方法": e.method_zh,
+                    "计量值": e.measure_text,
+                    "依据": e.figures_text,
+                    "目标值": e.target_text,
+                    "名次": e.rank_text,
+                    "说明": e.sentence,
+                }
+            )
+        mine = {t.kind: t for t in scores.totals if t.unit == name}
+        components = unit_components(scores, name)
+        for kind in TOTAL_KINDS:
+            if kind not in mine:
+                continue
+            t = mine[kind]
+            n = sizes.get(t.category, 0)
+            tied = shared[(t.category, kind, t.rank)]
+            rows.append(
+                {
+                    "unit": name,
+                    "category": t.category,
+                    "indicator": kind,
+                    "measure": None,
+                    "target": None,
+                    "rank": t.rank,
+                    "points": str(shown(t.points)),
+                    "类别": CATEGORY_ZH.get(t.category, t.category),
+                    "指标名称": TOTAL_ZH[kind],
+                    "分值": None,
+                    "计分方法": None,
+                    "计量值": None,
+                    "依据": None,
+                    "目标值": None,
+                    "名次": rank_text(t.rank, tied, n),
+                    "说明": total_sentence(t, n, components, tied),
+                }
+            )
     return rows
 
 
-def csv_text(rows: Sequence[Row]) -> str:
-    """The rows as CSV with the export's header; empty cells for missing values."""
+def csv_text(rows: Sequence[Row], note: str | None = None) -> str:
+    """The rows as CSV with the export's header; empty cells for missing values.
+
+    `note` is the one line a scoring's state may put above the header (draft, circulated,
+    数据不全); None writes none.
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    if note:
+        csv.writer(buffer, lineterminator="\n").writerow([note])
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
     return buffer.getvalue()
@@ -80,10 +137,83 @@ def json_text(rows: Sequence[Row]) -> str:
     return json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n"
 
 
-def write_csv_file(rows: Sequence[Row], path: Path) -> None:
+def write_csv_file(rows: Sequence[Row], path: Path, note: str | None = None) -> None:
     """CSV for the office: UTF-8 with a byte-order mark, which Excel needs to show Chinese."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(csv_text(rows), encoding="utf-8-sig")
+    path.write_text(csv_text(rows, note), encoding="utf-8-sig")
+
+
+NUMERIC = {"measure", "target", "points", "分值"}
+
+
+def xlsx_bytes(rows: Sequence[Row], note: str | None = None) -> bytes:
+    """The rows as one worksheet: numbers as numbers, texts plain strings (never formulas)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "得分明细"
+    if note:
+        _put(sheet.cell(row=1, column=1), note)
+    top = 2 if note else 1
+    for col, name in enumerate(COLUMNS, start=1):
+        _put(sheet.cell(row=top, column=col), name)
+    for r, row in enumerate(rows, start=top + 1):
+        for col, name in enumerate(COLUMNS, start=1):
+            value = row.get(name)
+            if value is None or value == "":
+                continue
+            if name in NUMERIC and isinstance(value, str):
+                sheet.cell(row=r, column=col, value=float(value))
+            elif isinstance(value, int):
+                sheet.cell(row=r, column=col, value=value)
+            else:
+                _put(sheet.cell(row=r, column=col), str(value))
+    sheet.freeze_panes = sheet.cell(row=top + 1, column=1)
+    for letter, width in zip("ABCDEFGHIJKLMNOP", (16, 8, 24, 12, 10, 6, 8), strict=False):
+        sheet.column_dimensions[letter].width = width
+    sheet.column_dimensions["P"].width = 60
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _put(cell: Any, text: str) -> None:
+    """A text cell that stays text: openpyxl would otherwise take '=…' for a formula."""
+    cell.value = text
+    cell.data_type = "s"
+
+
+def explanation(
+    run: Any, scores: PeriodScores, rules: Rules | None, unit: str, note: str | None = None
+) -> str:
+    """One unit's scoring as the office reads it out: title, total and rank, each indicator."""
+    rows = export_rows(scores, rules, unit)
+    lines = [
+        f"{unit} {period_zh(scores.period)}比学赶超得分"
+        f"（第{run.version}版，评分规则 {scores.rules_version}，评分时间 {run.scored_at}）"
+    ]
+    if note:
+        lines.append(note)
+    totals = [r for r in rows if r["indicator"] in TOTAL_KINDS]
+    if len(totals) > 1:  # a year: its result first, then the annual score (= the annual total)
+        totals = [r for r in reversed(totals) if r["indicator"] != TOTAL]
+    lines += [str(r["说明"]) for r in totals]
+    if scores.period.isdigit():
+        mine = unit_components(scores, unit)
+        quarters = "，".join(f"{QUARTER_ZH[q]}{shown(mine[q])}分" for q in QUARTERS if q in mine)
+        if quarters:
+            lines.append(f"季度得分：{quarters}")
+    indicators = [r for r in rows if r["indicator"] not in TOTAL_KINDS]
+    for i, r in enumerate(indicators, start=1):
+        lines.append(f"{i}. {r['指标名称']}（{r['分值']}分）：{r['说明']}")
+        if r["依据"]:
+            lines.append(f"   依据：{r['依据']}")
+        if r["目标值"]:
+            lines.append(f"   目标：{r['目标值']}")
+        lines.append(f"   计分方法：{r['计分方法']}")
+    return "\n".join(lines)
 
 
 def _number(text: str, where: str) -> Decimal | None:

@@ -144,14 +144,17 @@ def _county_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: In
         s = signings.get(unit, {})
         out[unit] = {
             "out_pref_funds_yi": exact(f.get("out_pref")),
+            "out_pref_prior_funds_yi": exact(f.get("out_pref_prior")),
             "out_pref_growth_pct": growth_pct(
                 exact(f.get("out_pref")), exact(f.get("out_pref_prior"))
             ),
             "out_prov_funds_yi": exact(f.get("out_prov")),
+            "out_prov_prior_funds_yi": exact(f.get("out_prov_prior")),
             "out_prov_growth_pct": growth_pct(
                 exact(f.get("out_prov")), exact(f.get("out_prov_prior"))
             ),
             "fdi_wan_usd": fdi.get(unit),
+            "fdi_target_wan_usd": exact(target.fdi_wan_usd),
             "fdi_completion_pct": ratio_pct(fdi.get(unit), Decimal(str(target.fdi_wan_usd))),
             "top_leader_trips": Decimal(
                 sum(n for (kind, _), n in t.items() if kind == COUNTY_TOP_LEADER)

@@ -52,6 +52,7 @@ score_line = Table(
     Column("points", Text, nullable=False),  # unrounded
     Column("rule_version", String(32), nullable=False),
     Column("inputs_hash", String(64), nullable=False),
+    Column("figures", Text),  # JSON [[name, exact string or null], …] behind the measure
     PrimaryKeyConstraint("period", "version", "unit", "indicator"),
     ForeignKeyConstraint(["period", "version"], ["score_run.period", "score_run.version"]),
 )

@@ -141,13 +141,13 @@ def _by_hand(line: Line, lines: Sequence[Line]) -> Fraction:
     if line.eligibility != "eligible":
         return Fraction(0)
     weight = Fraction(line.weight)
-    if line.method == "rank_share":
+    if line.method == "rank_share@1":
         better = sum(
             1 for other in lines if other.eligibility == "eligible" and other.measure > line.measure
         )
         assert line.place == better + 1
         return weight * (len(lines) - better) / len(lines)
-    assert line.method == "target" and line.place is None
+    assert line.method == "target@1" and line.place is None
     if line.target == 0:
         return weight
     return weight * min(Fraction(line.measure) / Fraction(line.target), Fraction(1))

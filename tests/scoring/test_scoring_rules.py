@@ -31,12 +31,12 @@ def test_2023_rules_weigh_100_per_category_and_period_kind(settings: Settings) -
 @pytest.mark.parametrize(
     ("key", "weight", "method", "target"),
     [
-        ("ca_big_projects.p5yi", "9", "target", "projects_5yi"),
-        ("ca_big_projects.p10yi", "9", "target", "projects_10yi"),
-        ("ga_big_projects.p5yi", "12.5", "target", "projects_5yi"),
-        ("ga_big_projects.p10yi", "12.5", "target", "projects_10yi"),
-        ("gq_funds_completion", "30", "target", "funds_yi"),
-        ("cq_out_pref_growth", "20", "rank_share", None),
+        ("ca_big_projects.p5yi", "9", "target@1", "projects_5yi"),
+        ("ca_big_projects.p10yi", "9", "target@1", "projects_10yi"),
+        ("ga_big_projects.p5yi", "12.5", "target@1", "projects_5yi"),
+        ("ga_big_projects.p10yi", "12.5", "target@1", "projects_10yi"),
+        ("gq_funds_completion", "30", "target@1", "funds_yi"),
+        ("cq_out_pref_growth", "20", "rank_share@1", None),
     ],
 )
 def test_each_leaf_carries_weight_method_and_target_field(
@@ -89,10 +89,39 @@ def _decide(index: int, field: str, value: object) -> object:
         (_set(1, "key", "cq_out_pref_growth"), "duplicate indicator key"),
         (_set(0, "ineligible_when", "sometimes"), "ineligible_when"),
         (lambda d: d.__setitem__("version", "2024.1"), "does not belong to year"),
-        (_decide(0, "applies_to", ["cq_nonsense"]), "applies_to names no indicator: cq_nonsense"),
-        (_decide(1, "id", "D13"), "duplicate decision id D13"),
-        (_decide(0, "id", "13"), "key decisions.0.id"),
-        (_decide(0, "zh", ""), "key decisions.0.zh"),
+        # methods by name and version
+        (_set(0, "method", "rank_share@9"), "unknown method rank_share@9"),
+        (_set(0, "method", "Rank Share"), "is not name or name@version"),
+        # every measure and figure has a label and a unit
+        (
+            lambda d: d["measures"].pop("signed"),
+            "key indicators.cq_signed.measure: 'signed' has no entry in measures",
+        ),
+        (
+            lambda d: d["measures"].pop("fdi_target_wan_usd"),
+            "key measures.fdi_completion_pct.figures: 'fdi_target_wan_usd' has no entry",
+        ),
+        (
+            lambda d: d["indicators"][12]["parts"][1].__setitem__("measure", "signed_20yi"),
+            "key indicators.ca_big_projects.p10yi.measure: 'signed_20yi'",
+        ),
+        (lambda d: d["measures"]["signed"].__setitem__("unit", "件"), "key measures.signed.unit"),
+        (lambda d: d["measures"]["signed"].__setitem__("zh", "signed"), "must be a Chinese"),
+        (lambda d: d["measures"]["signed"].pop("zh"), "key measures.signed.zh"),
+        (
+            lambda d: d["measures"]["fdi_completion_pct"].__setitem__("target_figure", "signed"),
+            "target_figure 'signed' is not one of its figures",
+        ),
+        # decisions as data
+        (lambda d: d.pop("decisions"), "key decisions: Field required"),
+        (lambda d: d["decisions"][1].__setitem__("id", "D1"), "key decisions: duplicate id D1"),
+        (lambda d: d["decisions"][0].__setitem__("id", "d1"), "key decisions.0.id"),
+        (
+            lambda d: d["decisions"][0].__setitem__("applies_to", ["cq_nothing"]),
+            "key decisions.D1.applies_to: unknown indicator cq_nothing",
+        ),
+        (lambda d: d["decisions"][2].__setitem__("zh", "no data scores 0"), "must be a Chinese"),
+        (lambda d: d["decisions"][2].__setitem__("why", "x"), "key decisions.2.why"),
     ],
 )
 def test_a_wrong_rules_file_is_refused_naming_file_and_key(
@@ -102,6 +131,27 @@ def test_a_wrong_rules_file_is_refused_naming_file_and_key(
     with pytest.raises(ConfigError) as caught:
         load_rules(config_copy, 2023)
     assert "2023.yaml" in str(caught.value) and message in str(caught.value)
+
+
+def test_decisions_and_measures_are_read_as_data(settings: Settings) -> None:
+    rules = load_rules(settings.config_dir, 2023)
+    assert [d.id for d in rules.decisions()] == [f"D{i}" for i in range(1, 13)]
+    assert [d.id for d in rules.decisions("ga_big_projects.p10yi")] == ["D6", "D7", "D8"]
+    assert rules.measure("out_pref_growth_pct").figures == (
+        "out_pref_funds_yi",
+        "out_pref_prior_funds_yi",
+    )
+    assert (rules.measure("fdi_wan_usd").zh, rules.measure("fdi_wan_usd").unit) == (
+        "实际利用外资本年累计",
+        "万美元",
+    )
+
+
+def test_a_method_without_version_is_version_1(config_copy: Path) -> None:
+    _edit(config_copy, _set(0, "method", "rank_share@1"))
+    explicit = load_rules(config_copy, 2023).leaf("cq_out_pref_growth").method
+    _edit(config_copy, _set(0, "method", "rank_share"))
+    assert load_rules(config_copy, 2023).leaf("cq_out_pref_growth").method == explicit
 
 
 def test_rules_are_chosen_by_year_and_a_missing_year_is_a_clear_error(config_copy: Path) -> None:
