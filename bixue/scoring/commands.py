@@ -68,36 +68,52 @@ def _print_ranking(scores: Any) -> None:
 def demo_year(
     engine: Engine, settings: Settings, year: int, source: MeasureSource | None = None
 ) -> None:
-    """For `bixue demo`: score Q1–Q3 and the year from the warehouse, print the year's ranking."""
+    """For `bixue demo`: score Q1–Q3 and the year as drafts (gaps allowed and printed), then
+    print the year's ranking."""
     from bixue.scoring.service import score_year, warehouse_measures
+    from bixue.scoring.versions import version_note
 
-    scored = score_year(engine, settings, year, source or warehouse_measures)
+    scored = score_year(engine, settings, year, source or warehouse_measures, allow_incomplete=True)
+    print()
+    for done in scored:
+        print(version_note(done.run))
     print(f"\n{year}年比学赶超全年得分（评分规则 {scored[-1].scores.rules_version}）")
     _print_ranking(scored[-1].scores)
 
 
+def _existing_warehouse(settings: Settings) -> Engine:
+    """The home's warehouse, migrated; a home without one is an error that creates nothing."""
+    from bixue.scoring.model import ScoringError
+    from bixue.warehouse.db import WarehouseMissingError, connect_readonly
+    from bixue.warehouse.migrate import upgrade
+
+    try:
+        engine = connect_readonly(settings.warehouse_url)
+    except WarehouseMissingError as exc:
+        raise ScoringError(f"没有可评分的数据：{exc}") from None
+    upgrade(engine)
+    return engine
+
+
 @_friendly
 def cmd_score(settings: Settings, args: argparse.Namespace) -> int:
-    """Score a period from the warehouse's measures (or a CSV) and record it, locked."""
+    """Score a period from the warehouse's measures (or a CSV) and record it as a draft."""
     from bixue.scoring.model import parse_period
-    from bixue.scoring.service import file_measures, score, warehouse_measures
-    from bixue.warehouse.db import connect
+    from bixue.scoring.service import file_measures, score, score_warehouse
+    from bixue.scoring.versions import version_note
 
     period = parse_period(args.period)
+    engine = _existing_warehouse(settings)
     if args.measures:
         source, source_name = file_measures(Path(args.measures))
+        done = score(engine, settings, period, source, source_name=source_name)
     else:
-        source, source_name = warehouse_measures, "warehouse"
-    done = score(
-        connect(settings.warehouse_url),
-        settings,
-        period,
-        source,
-        source_name=source_name,
-        force=args.force,
-    )
-    state = "已保存" if done.created else "输入与规则未变，沿用"
-    print(f"{period} 评分{state}：第{done.version}版，评分规则 {done.scores.rules_version}")
+        done = score_warehouse(engine, settings, period, allow_incomplete=args.allow_incomplete)
+    if done.created:
+        print(f"{period} 评分已保存为新草稿（第{done.version}次评分）")
+    else:
+        print(f"{period} 输入与规则未变，沿用第{done.version}次评分")
+    print(version_note(done.run))
     _print_ranking(done.scores)
     return 0
 
@@ -123,10 +139,11 @@ def cmd_export_scores(settings: Settings, args: argparse.Namespace) -> int:
     from bixue.scoring import audit
     from bixue.scoring.model import parse_period
     from bixue.scoring.tables import csv_text, export_rows, json_text, write_csv_file
+    from bixue.scoring.versions import with_version
 
     period = parse_period(args.period)
-    _, scores = audit.load(_read_only_engine(settings), str(period), args.version)
-    rows = export_rows(scores)
+    run, scores = audit.load(_read_only_engine(settings), str(period), circulated=args.version)
+    rows = with_version(export_rows(scores), run)
     if args.output and args.format == "csv":
         write_csv_file(rows, Path(args.output))
     elif args.output:
@@ -242,7 +259,9 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     )
     score.add_argument("--period", required=True, help="2023Q1..2023Q3, or 2023 for the year")
     score.add_argument(
-        "--force", action="store_true", help="rescore a scored period (a new version; old kept)"
+        "--allow-incomplete",
+        action="store_true",
+        help="报表不全时仍评分：草稿注明“数据不全”并列出缺项",
     )
     score.add_argument(
         "--measures", help="CSV unit,indicator,value[,target] to score instead of the warehouse"
@@ -254,7 +273,9 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     scores = what.add_parser("scores", parents=parents, help="a period's scores, per indicator")
     scores.add_argument("--period", required=True, help="2023Q1..2023Q3, or 2023")
     scores.add_argument("--format", choices=["csv", "json"], default="csv")
-    scores.add_argument("--version", type=int, help="an earlier version (default: the newest)")
+    scores.add_argument(
+        "--version", type=int, help="已通报的第N版（默认：最新一次评分，草稿或已通报版本）"
+    )
     scores.add_argument("--output", help="file to write (default: standard output)")
     scores.set_defaults(func=cmd_export_scores)
 
