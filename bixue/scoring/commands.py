@@ -245,9 +245,10 @@ def cmd_score_measures(settings: Settings, args: argparse.Namespace) -> int:
     from bixue.scoring.model import parse_period
     from bixue.scoring.service import what_if
     from bixue.scoring.tables import export_rows, write_csv_file
+    from bixue.scoring.versions import with_version
 
     scores = what_if(settings, args.year, parse_period(args.period), Path(args.input))
-    write_csv_file(export_rows(scores), Path(args.output))
+    write_csv_file(with_version(export_rows(scores), None), Path(args.output))
     print(f"已写入 {args.output}（{len(scores.lines)} 条指标得分）")
     return 0
 
@@ -291,6 +292,10 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     )
     what_if.add_argument("--year", type=int, required=True, help="the rules year")
     what_if.add_argument("--period", required=True, help="2023Q1..2023Q3, or 2023")
-    what_if.add_argument("--input", required=True, help="CSV unit,indicator,value[,target]")
+    what_if.add_argument(
+        "--input",
+        required=True,
+        help="CSV：unit,indicator,value[,target]，或 export scores 导出的文件（UTF-8 或 GBK）",
+    )
     what_if.add_argument("--output", required=True, help="CSV to write (the export's columns)")
     what_if.set_defaults(func=cmd_score_measures)

@@ -152,8 +152,8 @@ def read_measures(
             row = next(rows)
         except StopIteration:
             break
-        except csv.Error as exc:
-            where = f"{path.name} 第{reader.line_num}行"
+        except csv.Error as exc:  # raised before the reader counts the line it failed on
+            where = f"{path.name} 第{reader.line_num + 1}行"
             raise ScoringError(f"{where}：不是有效的 CSV（{exc}）") from None
         where = f"{path.name} 第{reader.line_num}行"
         cells = {k: (v or "").strip() if isinstance(v, str) else "" for k, v in row.items() if k}

@@ -59,7 +59,11 @@ def version_fields(run: Run) -> dict[str, str]:
     return {"version": version_label(run), "note": gaps_note(run)}
 
 
-def with_version(rows: Sequence[Row], run: Run) -> list[Row]:
-    """Exported rows, each with the fields that say which version it is and what it lacks."""
-    fields = version_fields(run)
+WHAT_IF = {"version": "试算（未保存，不是正式评分）", "note": ""}
+
+
+def with_version(rows: Sequence[Row], run: Run | None) -> list[Row]:
+    """Rows, each with the fields that say which version it is and what it lacks; without a
+    run they are a what-if, which no one should take for a version."""
+    fields = WHAT_IF if run is None else version_fields(run)
     return [{**row, **fields} for row in rows]

@@ -39,9 +39,7 @@ class Month:
         self.engine, self.settings, self.n = engine, settings, 0
         self.counties = [u.name for u in settings.units if u.category == "county"]
 
-    def send(
-        self, unit: str, workbook: str, status: str = "accepted", version: int = 1
-    ) -> str:
+    def send(self, unit: str, workbook: str, status: str = "accepted", version: int = 1) -> str:
         self.n += 1
         sid = f"s{self.n}"
         row = {
@@ -169,7 +167,8 @@ def test_the_gate_lists_what_is_missing_and_who_must_send_it(
         ),
         (
             Gap(PROVIDER, "stats_fdi", MONTH, "incomplete", "永仁县"),
-            f"{PROVIDER}：统计：实际利用外资统计表（2023年1—6月）缺少 永仁县 的本年累计或上年同期数据",
+            f"{PROVIDER}：统计：实际利用外资统计表（2023年1—6月）"
+            "缺少 永仁县 的本年累计或上年同期数据",
         ),
     ],
 )
@@ -190,7 +189,9 @@ def test_score_stops_with_status_2_and_the_list_then_allow_incomplete_marks_ever
     assert bixue(settings, "score", "--period", "2023Q2") == 2
     err = capsys.readouterr().err
     assert "2023Q2 的评分数据不全，未评分" in err
-    assert "  - 禄丰市：附表：县市、楚雄高新区外出招商及新签约项目月报表（2023年1—6月）未报送" in err
+    assert (
+        "  - 禄丰市：附表：县市、楚雄高新区外出招商及新签约项目月报表（2023年1—6月）未报送" in err
+    )
     assert "--allow-incomplete" in err and "Traceback" not in err
 
     assert bixue(settings, "score", "--period", "2023Q2", "--allow-incomplete") == 0
