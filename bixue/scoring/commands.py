@@ -128,8 +128,11 @@ def _read_only_engine(settings: Settings) -> Engine:
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise ScoringError(f"数据仓库不存在：{url}")
     engine = create_engine(url)
-    if not inspect(engine).has_table("score_run"):
+    tables = inspect(engine)
+    if not tables.has_table("score_run"):
         raise ScoringError("数据仓库中还没有评分表：请先运行 bixue score")
+    if not tables.has_table("score_circulation"):
+        raise ScoringError("数据仓库的评分表是旧版本：请先运行 bixue db upgrade")
     return engine
 
 

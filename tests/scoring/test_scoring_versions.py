@@ -167,3 +167,15 @@ def test_runs_recorded_before_drafts_read_as_drafts(tmp_path: Path, settings: Se
         {"2023Q1": 1},
         {"2023Q1": None},
     )
+
+
+def test_export_from_a_warehouse_not_yet_upgraded_says_to_upgrade(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bixue.cli import main
+
+    settings.home.mkdir(parents=True)
+    upgrade(sa.create_engine(settings.warehouse_url), "0100")
+    args = ["export", "scores", "--period", "2023Q1", "--home", str(settings.home)]
+    assert main(args) == 2
+    assert "请先运行 bixue db upgrade" in capsys.readouterr().err
