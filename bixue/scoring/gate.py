@@ -56,7 +56,7 @@ class IncompleteInputsError(ScoringError):
         self.gaps = tuple(gaps)
         lines = "\n".join(f"  - {g.text()}" for g in self.gaps)
         super().__init__(
-            f"{period} 的评分数据不全，未评分。以下报表须补齐（单位：报表（月份）情况）：\n"
+            f"{period} 的评分数据不全，未评分。以下报表须补齐（报送单位：报表（月份）及情况）：\n"
             f"{lines}\n"
             f"补齐后重新运行 bixue score --period {period}；如确需先出草稿，"
             "请加 --allow-incomplete（该版本将注明“数据不全”并列出以上缺项）。"

@@ -235,6 +235,16 @@ def test_scoring_a_home_without_a_warehouse_creates_nothing(
     assert not home.exists() and list(tmp_path.iterdir()) == []
 
 
+def test_scoring_an_empty_postgresql_warehouse_creates_no_table(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BIXUE_WAREHOUSE_URL", pg_url)
+    assert main(["score", "--period", "2023Q2", "--home", str(tmp_path / "h")]) == 2
+    assert "数据仓库尚未初始化" in capsys.readouterr().err
+    assert sa.inspect(sa.create_engine(pg_url)).get_table_names() == []
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_draft_whose_warehouse_changed_since_is_not_circulated(
     warehouse: sa.Engine, settings: Settings
 ) -> None:
