@@ -1,18 +1,28 @@
-"""The scores' audit trail in the warehouse: runs are append-only, a scored period is locked."""
+"""The scores' audit trail in the warehouse: runs are append-only drafts until circulated.
+
+Scoring a period again writes a new draft beside the old ones (superseding, never replacing:
+the newest run is the current draft, the older ones stay readable). Circulating locks the
+newest draft as 第N版 with its rule version, inputs hash and time; a recirculation is 第N+1版
+and 第N版 stays as it was circulated.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping
 
+from bixue.scoring.gate import Gap, gaps_from_json, gaps_json, merged
 from bixue.scoring.model import QUARTERS, Line, PeriodScores, ScoringError, UnitTotal
 from bixue.warehouse.db import sql
+
+# What an annual scoring used of a quarter: its run, and 第N版 if that run was circulated then.
+BasisEntry = dict[str, int | None]
 
 
 @dataclass(frozen=True)
@@ -25,8 +35,24 @@ class Run:
     rules_hash: str
     inputs_hash: str
     source: str
-    basis: dict[str, int]
+    basis: dict[str, int]  # quarter -> the run an annual scoring used
     scored_at: str
+    gaps: tuple[Gap, ...] | None = None  # the inputs gate's gaps; None when no gate ran
+    circulated: int | None = None  # 第N版 once circulated; None while a draft
+    circulated_at: str | None = None
+    # quarter -> 第N版 when the run used was circulated at the time, None when it was a draft
+    basis_circulated: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.circulated is None
+
+    def basis_entries(self) -> dict[str, BasisEntry]:
+        """The basis as stored: each quarter's run and its circulation at the time."""
+        return {
+            q: {"version": v, "circulated": self.basis_circulated.get(q)}
+            for q, v in self.basis.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -38,6 +64,13 @@ class Stored:
 
 
 def _run(row: RowMapping) -> Run:
+    basis: dict[str, int] = {}
+    circulated: dict[str, int | None] = {}
+    for quarter, entry in json.loads(row["basis"] or "{}").items():
+        if isinstance(entry, int):  # recorded before 0101: a run number, then always a draft
+            entry = {"version": entry, "circulated": None}
+        basis[quarter] = int(entry["version"])
+        circulated[quarter] = entry["circulated"]
     return Run(
         period=row["period"],
         version=int(row["version"]),
@@ -45,8 +78,12 @@ def _run(row: RowMapping) -> Run:
         rules_hash=row["rules_hash"],
         inputs_hash=row["inputs_hash"],
         source=row["source"],
-        basis=json.loads(row["basis"] or "{}"),
+        basis=basis,
         scored_at=row["scored_at"],
+        gaps=gaps_from_json(row["gaps"]),
+        circulated=None if row["circulated"] is None else int(row["circulated"]),
+        circulated_at=row["circulated_at"],
+        basis_circulated=circulated,
     )
 
 
@@ -84,29 +121,38 @@ def _line_row(run: Run, line: Line) -> dict[str, Any]:
     }
 
 
+def same_scoring(
+    run: Run,
+    scores: PeriodScores,
+    basis: Mapping[str, BasisEntry] | None,
+    gaps: Sequence[Gap] | None,
+) -> bool:
+    """Whether a recorded run already is this scoring: same rules, inputs, basis and gaps."""
+    return (
+        run.rules_hash == scores.rules_hash
+        and run.inputs_hash == scores.inputs_hash
+        and run.basis_entries() == dict(basis or {})
+        and run.gaps == (None if gaps is None else tuple(gaps))
+    )
+
+
 def store(
     engine: Engine,
     scores: PeriodScores,
     *,
     source: str,
-    basis: Mapping[str, int] | None = None,
-    force: bool = False,
+    basis: Mapping[str, BasisEntry] | None = None,
+    gaps: Sequence[Gap] | None = None,
     now: datetime | None = None,
 ) -> Stored:
-    """Record a scoring. Once a period is scored it is locked: the same inputs change nothing,
-    different ones are refused unless forced, and a forced one is a new version beside the old.
+    """Record a scoring as the period's new draft; the same scoring as the newest run (draft or
+    circulated) changes nothing. No earlier run is touched.
     """
     with engine.begin() as conn:
         earlier = runs(conn, scores.period)
-        if earlier and not force:
-            latest = earlier[0]
-            if latest.inputs_hash == scores.inputs_hash:
-                return Stored(latest.version, created=False)
-            raise ScoringError(
-                f"{scores.period} 已评分并锁定（第{latest.version}版，{latest.scored_at}，"
-                f"规则 {latest.rules_version}）；本次输入或规则有变化。"
-                "确需重算请加 --force：将生成新版本，原版本保留"
-            )
+        if earlier and same_scoring(earlier[0], scores, basis, gaps):
+            return Stored(earlier[0].version, created=False)
+        entries = {q: dict(e) for q, e in (basis or {}).items()}
         run = Run(
             period=scores.period,
             version=earlier[0].version + 1 if earlier else 1,
@@ -114,12 +160,23 @@ def store(
             rules_hash=scores.rules_hash,
             inputs_hash=scores.inputs_hash,
             source=source,
-            basis=dict(basis or {}),
+            basis={q: int(e["version"] or 0) for q, e in entries.items()},
             scored_at=(now or datetime.now(UTC)).isoformat(timespec="seconds"),
+            gaps=None if gaps is None else tuple(gaps),
         )
         inserted = conn.execute(
             sql("score_insert_run"),
-            {**run.__dict__, "basis": json.dumps(run.basis, sort_keys=True) if basis else None},
+            {
+                "period": run.period,
+                "version": run.version,
+                "rules_version": run.rules_version,
+                "rules_hash": run.rules_hash,
+                "inputs_hash": run.inputs_hash,
+                "source": run.source,
+                "basis": json.dumps(entries, sort_keys=True) if entries else None,
+                "scored_at": run.scored_at,
+                "gaps": gaps_json(run.gaps),
+            },
         )
         if inserted.rowcount != 1:
             raise ScoringError(f"{scores.period} 正在被另一次评分写入，请稍后重试")
@@ -169,15 +226,30 @@ def _line(row: RowMapping) -> Line:
     )
 
 
-def load(engine: Engine, period: str, version: int | None = None) -> tuple[Run, PeriodScores]:
-    """A recorded scoring (the newest unless a version is named), exactly as it was stored."""
+def load(
+    engine: Engine,
+    period: str,
+    version: int | None = None,
+    *,
+    circulated: int | None = None,
+) -> tuple[Run, PeriodScores]:
+    """A recorded scoring exactly as it was stored: the newest run, or the run numbered
+    `version`, or the one circulated as 第`circulated`版.
+    """
     with engine.connect() as conn:
         recorded = runs(conn, period)
-        chosen = [r for r in recorded if version is None or r.version == version]
+        chosen = [
+            r
+            for r in recorded
+            if (version is None or r.version == version)
+            and (circulated is None or r.circulated == circulated)
+        ]
         if not chosen:
-            if recorded:
-                raise ScoringError(f"{period} 没有第{version}版评分")
-            raise ScoringError(f"{period} 尚未评分：请先运行 bixue score --period {period}")
+            if not recorded:
+                raise ScoringError(f"{period} 尚未评分：请先运行 bixue score --period {period}")
+            if circulated is not None:
+                raise ScoringError(f"{period} 没有已通报的第{circulated}版评分")
+            raise ScoringError(f"{period} 没有第{version}次评分记录")
         run = chosen[0]
         key = {"period": period, "version": run.version}
         lines = [_line(r) for r in conn.execute(sql("score_select_lines"), key).mappings()]
@@ -205,24 +277,82 @@ def load(engine: Engine, period: str, version: int | None = None) -> tuple[Run, 
     )
 
 
-def quarter_totals(
-    engine: Engine, year: int
-) -> tuple[dict[tuple[str, str], Decimal], dict[str, int]]:
-    """The newest recorded total of every unit in Q1–Q3, and which version of each quarter."""
-    totals: dict[tuple[str, str], Decimal] = {}
-    basis: dict[str, int] = {}
-    missing = []
-    for q in QUARTERS:
-        period = f"{year}{q}"
-        try:
-            run, scores = load(engine, period)
-        except ScoringError:
-            missing.append(period)
-            continue
-        basis[period] = run.version
-        totals.update({(t.unit, q): t.points for t in scores.totals if t.kind == "total"})
+@dataclass(frozen=True)
+class QuarterBasis:
+    """What the year result is computed from: each quarter's totals, which run, its gaps."""
+
+    totals: dict[tuple[str, str], Decimal]
+    basis: dict[str, BasisEntry]
+    gaps: tuple[Gap, ...] | None
+
+
+def basis_run(conn: Connection, period: str) -> Run | None:
+    """The run a year result uses of a quarter: its newest circulated version where there is
+    one, else its newest draft (D11)."""
+    recorded = runs(conn, period)
+    circulated = [r for r in recorded if r.circulated is not None]
+    chosen = circulated or recorded
+    return chosen[0] if chosen else None
+
+
+def quarter_totals(engine: Engine, year: int) -> QuarterBasis:
+    """Every unit's Q1–Q3 totals from each quarter's basis run, which run, and their gaps."""
+    chosen: dict[str, Run] = {}
+    with engine.connect() as conn:
+        for q in QUARTERS:
+            run = basis_run(conn, f"{year}{q}")
+            if run is not None:
+                chosen[f"{year}{q}"] = run
+    missing = [f"{year}{q}" for q in QUARTERS if f"{year}{q}" not in chosen]
     if missing:
         raise ScoringError(
             f"计算 {year} 年全年得分需要先完成季度评分：{'、'.join(missing)} 尚未评分"
         )
-    return totals, basis
+    totals: dict[tuple[str, str], Decimal] = {}
+    for period, run in chosen.items():
+        _, scores = load(engine, period, run.version)
+        q = period[4:]
+        totals.update({(t.unit, q): t.points for t in scores.totals if t.kind == "total"})
+    return QuarterBasis(
+        totals=totals,
+        basis={p: {"version": r.version, "circulated": r.circulated} for p, r in chosen.items()},
+        gaps=merged(*(r.gaps for r in chosen.values())),
+    )
+
+
+def circulate(
+    engine: Engine, period: str, *, force: bool = False, now: datetime | None = None
+) -> int:
+    """Lock the period's newest draft as 第N版 and return N. Its newest run already circulated
+    is that version (nothing written); a draft after a circulated version needs `force`, and
+    the earlier version stays as it was circulated.
+    """
+    with engine.begin() as conn:
+        recorded = runs(conn, period)
+        if not recorded:
+            raise ScoringError(f"{period} 尚未评分：请先运行 bixue score --period {period}")
+        latest = recorded[0]
+        if latest.circulated is not None:
+            return latest.circulated
+        done = sorted(r.circulated for r in recorded if r.circulated is not None)
+        number = (done[-1] if done else 0) + 1
+        if done and not force:
+            previous = next(r for r in recorded if r.circulated == done[-1])
+            raise ScoringError(
+                f"{period} 已通报第{done[-1]}版（{previous.circulated_at}）；"
+                f"确需重新通报请加 --force：将通报第{number}版，第{done[-1]}版保留不变"
+            )
+        inserted = conn.execute(
+            sql("score_insert_circulation"),
+            {
+                "period": period,
+                "number": number,
+                "version": latest.version,
+                "rules_version": latest.rules_version,
+                "inputs_hash": latest.inputs_hash,
+                "circulated_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+            },
+        )
+        if inserted.rowcount != 1:
+            raise ScoringError(f"{period} 正在被另一次通报写入，请稍后重试")
+    return number

@@ -62,36 +62,52 @@ def _print_ranking(scores: Any) -> None:
 def demo_year(
     engine: Engine, settings: Settings, year: int, source: MeasureSource | None = None
 ) -> None:
-    """For `bixue demo`: score Q1–Q3 and the year from the warehouse, print the year's ranking."""
+    """For `bixue demo`: score Q1–Q3 and the year as drafts (gaps allowed and printed), then
+    print the year's ranking."""
     from bixue.scoring.service import score_year, warehouse_measures
+    from bixue.scoring.versions import version_note
 
-    scored = score_year(engine, settings, year, source or warehouse_measures)
+    scored = score_year(engine, settings, year, source or warehouse_measures, allow_incomplete=True)
+    print()
+    for done in scored:
+        print(version_note(done.run))
     print(f"\n{year}年比学赶超全年得分（评分规则 {scored[-1].scores.rules_version}）")
     _print_ranking(scored[-1].scores)
 
 
+def _existing_warehouse(settings: Settings) -> Engine:
+    """The home's warehouse, migrated; a home without one is an error that creates nothing."""
+    from bixue.scoring.model import ScoringError
+    from bixue.warehouse.db import WarehouseMissingError, connect_readonly
+    from bixue.warehouse.migrate import upgrade
+
+    try:
+        engine = connect_readonly(settings.warehouse_url)
+    except WarehouseMissingError as exc:
+        raise ScoringError(f"没有可评分的数据：{exc}") from None
+    upgrade(engine)
+    return engine
+
+
 @_friendly
 def cmd_score(settings: Settings, args: argparse.Namespace) -> int:
-    """Score a period from the warehouse's measures (or a CSV) and record it, locked."""
+    """Score a period from the warehouse's measures (or a CSV) and record it as a draft."""
     from bixue.scoring.model import parse_period
-    from bixue.scoring.service import file_measures, score, warehouse_measures
-    from bixue.warehouse.db import connect
+    from bixue.scoring.service import file_measures, score, score_warehouse
+    from bixue.scoring.versions import version_note
 
     period = parse_period(args.period)
+    engine = _existing_warehouse(settings)
     if args.measures:
         source, source_name = file_measures(Path(args.measures))
+        done = score(engine, settings, period, source, source_name=source_name)
     else:
-        source, source_name = warehouse_measures, "warehouse"
-    done = score(
-        connect(settings.warehouse_url),
-        settings,
-        period,
-        source,
-        source_name=source_name,
-        force=args.force,
-    )
-    state = "已保存" if done.created else "输入与规则未变，沿用"
-    print(f"{period} 评分{state}：第{done.version}版，评分规则 {done.scores.rules_version}")
+        done = score_warehouse(engine, settings, period, allow_incomplete=args.allow_incomplete)
+    if done.created:
+        print(f"{period} 评分已保存为新草稿（第{done.version}次评分）")
+    else:
+        print(f"{period} 输入与规则未变，沿用第{done.version}次评分")
+    print(version_note(done.run))
     _print_ranking(done.scores)
     return 0
 
@@ -106,14 +122,19 @@ def _read_only_engine(settings: Settings) -> Engine:
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise ScoringError(f"数据仓库不存在：{url}")
     engine = create_engine(url)
-    if not inspect(engine).has_table("score_run"):
+    tables = inspect(engine)
+    if not tables.has_table("score_run"):
         raise ScoringError("数据仓库中还没有评分表：请先运行 bixue score")
+    if not tables.has_table("score_circulation"):
+        raise ScoringError("数据仓库的评分表是旧版本：请先运行 bixue db upgrade")
     return engine
 
 
 def export_note(run: Any, scores: Any) -> str | None:
-    """The one header line of an export (draft / circulated version N / 数据不全); none yet."""
-    return None
+    """The lines above an xlsx export or an explanation: draft or 第N版（已通报）, and its gaps."""
+    from bixue.scoring.versions import version_note
+
+    return version_note(run)
 
 
 def _recorded(settings: Settings, args: argparse.Namespace) -> tuple[Any, Any, Any]:
@@ -124,7 +145,7 @@ def _recorded(settings: Settings, args: argparse.Namespace) -> tuple[Any, Any, A
     from bixue.scoring.rules import load_rules
 
     period = parse_period(args.period)
-    run, scores = audit.load(_read_only_engine(settings), str(period), args.version)
+    run, scores = audit.load(_read_only_engine(settings), str(period), circulated=args.version)
     unit = getattr(args, "unit", None)
     if unit is not None and unit not in scores.units:
         raise ScoringError(f"{period} 的评分中没有单位 {unit}")
@@ -140,9 +161,10 @@ def cmd_export_scores(settings: Settings, args: argparse.Namespace) -> int:
     """One row per unit and indicator of a recorded scoring, plus the units' totals."""
     from bixue.scoring.model import ScoringError
     from bixue.scoring.tables import csv_text, export_rows, json_text, write_csv_file, xlsx_bytes
+    from bixue.scoring.versions import with_version
 
     run, scores, rules = _recorded(settings, args)
-    rows = export_rows(scores, rules, args.unit)
+    rows = with_version(export_rows(scores, rules, args.unit), run)
     note = export_note(run, scores)
     if args.format == "xlsx":
         data = xlsx_bytes(rows, note)
@@ -153,12 +175,12 @@ def cmd_export_scores(settings: Settings, args: argparse.Namespace) -> int:
         else:
             sys.stdout.buffer.write(data)
     elif args.output and args.format == "csv":
-        write_csv_file(rows, Path(args.output), note)
+        write_csv_file(rows, Path(args.output))
     elif args.output:
         Path(args.output).write_text(json_text(rows), encoding="utf-8")
     elif args.format == "csv":
         # The byte-order mark on standard output too: `> f.csv` must open in Chinese Excel.
-        sys.stdout.write("\ufeff" + csv_text(rows, note))
+        sys.stdout.write("\ufeff" + csv_text(rows))
     else:
         sys.stdout.write(json_text(rows))
     return 0
@@ -316,10 +338,11 @@ def cmd_score_measures(settings: Settings, args: argparse.Namespace) -> int:
     from bixue.scoring.rules import load_rules
     from bixue.scoring.service import what_if
     from bixue.scoring.tables import export_rows, write_csv_file
+    from bixue.scoring.versions import with_version
 
     scores = what_if(settings, args.year, parse_period(args.period), Path(args.input))
     rules = load_rules(settings.config_dir, args.year)
-    write_csv_file(export_rows(scores, rules), Path(args.output))
+    write_csv_file(with_version(export_rows(scores, rules), None), Path(args.output))
     print(f"已写入 {args.output}（{len(scores.lines)} 条指标得分）")
     return 0
 
@@ -331,7 +354,9 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     )
     score.add_argument("--period", required=True, help="评分期：2023Q1～2023Q3，年度写 2023")
     score.add_argument(
-        "--force", action="store_true", help="重新评分已评过的期间（保存为新版本，旧版本保留）"
+        "--allow-incomplete",
+        action="store_true",
+        help="报表不全时仍评分：草稿注明“数据不全”并列出缺项",
     )
     score.add_argument(
         "--measures", help="用 CSV 文件（unit,indicator,value[,target]）代替数据仓库的数据评分"
@@ -343,7 +368,9 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     scores = what.add_parser("scores", parents=parents, help="某期各单位各指标的得分及说明")
     scores.add_argument("--period", required=True, help="评分期：2023Q1～2023Q3 或 2023")
     scores.add_argument("--format", choices=["csv", "json", "xlsx"], default="csv", help="输出格式")
-    scores.add_argument("--version", type=int, help="较早的版本（默认：最新版本）")
+    scores.add_argument(
+        "--version", type=int, help="已通报的第N版（默认：最新一次评分，草稿或已通报版本）"
+    )
     scores.add_argument("--unit", help="只导出一个单位，如 楚雄市")
     scores.add_argument("--output", help="写入的文件（默认：输出到屏幕）")
     scores.set_defaults(func=cmd_export_scores)
@@ -351,7 +378,7 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     explain = sub.add_parser("explain", parents=parents, help="逐项说明一个单位的得分")
     explain.add_argument("--unit", required=True, help="单位名称，如 楚雄市")
     explain.add_argument("--period", required=True, help="评分期：2023Q1～2023Q3 或 2023")
-    explain.add_argument("--version", type=int, help="较早的版本（默认：最新版本）")
+    explain.add_argument("--version", type=int, help="已通报的第N版（默认：最新一次评分）")
     explain.set_defaults(func=cmd_explain)
 
     rules = sub.add_parser("rules", help="评分规则（附件6、附件7）")
@@ -366,6 +393,10 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     )
     what_if.add_argument("--year", type=int, required=True, help="规则年度")
     what_if.add_argument("--period", required=True, help="评分期：2023Q1～2023Q3 或 2023")
-    what_if.add_argument("--input", required=True, help="CSV 文件：unit,indicator,value[,target]")
+    what_if.add_argument(
+        "--input",
+        required=True,
+        help="CSV：unit,indicator,value[,target]，或 export scores 导出的文件（UTF-8 或 GBK）",
+    )
     what_if.add_argument("--output", required=True, help="写入的 CSV 文件（列与 export 相同）")
     what_if.set_defaults(func=cmd_score_measures)

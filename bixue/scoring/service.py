@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from bixue.config import Settings
 from bixue.scoring import audit
 from bixue.scoring.engine import score_period, shown
+from bixue.scoring.gate import Gap, IncompleteInputsError, check_inputs, merged
 from bixue.scoring.model import (
     ANNUAL,
     QUARTERS,
@@ -28,6 +29,7 @@ from bixue.scoring.rules import configured_targets, load_rules
 from bixue.scoring.tables import read_measures
 
 MeasureSource = Callable[[Engine, Settings, str], Sequence[Measure]]
+WAREHOUSE = "warehouse"  # the source name of a scoring from the warehouse's measures
 CATEGORY_ZH = {"county": "县市、高新区", "group": "招商组、平台"}
 
 
@@ -92,11 +94,34 @@ def _categories(settings: Settings) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Scored:
-    """A scoring as stored: the version now current, whether it is new, and the scores."""
+    """A scoring as stored: the run now current, whether it is new, and the scores."""
 
     version: int
     created: bool
     scores: PeriodScores
+    run: audit.Run
+
+
+def _scoring(
+    engine: Engine,
+    settings: Settings,
+    period: Period,
+    source: MeasureSource,
+    gaps: Sequence[Gap] | None,
+) -> tuple[PeriodScores, dict[str, audit.BasisEntry], tuple[Gap, ...] | None]:
+    """The scores of a period, the quarter runs a year used, and every gap behind them."""
+    rules = load_rules(settings.config_dir, period.year)
+    units = [(u.name, u.category) for u in settings.units]
+    configured = configured_targets(rules, settings.targets(period.year))
+    measures = list(source(engine, settings, str(period)))
+    quarters: dict[tuple[str, str], Decimal] = {}
+    basis: dict[str, audit.BasisEntry] = {}
+    all_gaps = None if gaps is None else tuple(gaps)
+    if period.kind == "annual":
+        used = audit.quarter_totals(engine, period.year)
+        quarters, basis, all_gaps = used.totals, used.basis, merged(all_gaps, used.gaps)
+    scores = score_period(rules, period, units, measures, configured, quarters or None)
+    return scores, basis, all_gaps
 
 
 def score(
@@ -106,21 +131,56 @@ def score(
     source: MeasureSource,
     *,
     source_name: str,
-    force: bool = False,
+    gaps: Sequence[Gap] | None = None,
 ) -> Scored:
-    """Score a period from its measures and record it; the annual period also needs Q1–Q3."""
-    rules = load_rules(settings.config_dir, period.year)
-    units = [(u.name, u.category) for u in settings.units]
-    configured = configured_targets(rules, settings.targets(period.year))
-    measures = list(source(engine, settings, str(period)))
-    quarters, basis = (
-        audit.quarter_totals(engine, period.year) if period.kind == "annual" else ({}, {})
-    )
-    scores = score_period(rules, period, units, measures, configured, quarters or None)
-    stored = audit.store(engine, scores, source=source_name, basis=basis, force=force)
-    if not stored.created:
-        _, scores = audit.load(engine, str(period), stored.version)
-    return Scored(stored.version, stored.created, scores)
+    """Score a period from its measures and record it as a draft (the annual period also needs
+    Q1–Q3); `gaps` are what the inputs gate found, None when it did not run."""
+    scores, basis, all_gaps = _scoring(engine, settings, period, source, gaps)
+    stored = audit.store(engine, scores, source=source_name, basis=basis, gaps=all_gaps)
+    run, scores = audit.load(engine, str(period), stored.version)
+    return Scored(stored.version, stored.created, scores, run)
+
+
+def score_warehouse(
+    engine: Engine, settings: Settings, period: Period, *, allow_incomplete: bool = False
+) -> Scored:
+    """Score a period from the warehouse once its inputs are complete, or, when allowed, as a
+    draft that records its gaps."""
+    gaps = check_inputs(engine, settings, period)
+    if gaps and not allow_incomplete:
+        raise IncompleteInputsError(period, gaps)
+    return score(engine, settings, period, warehouse_measures, source_name=WAREHOUSE, gaps=gaps)
+
+
+def circulate_version(
+    engine: Engine, settings: Settings, period: Period | str, *, force: bool = False
+) -> int:
+    """Lock the period's newest draft as 第N版 and return N (what `bixue circulate` calls).
+
+    A draft scored under rules since edited, or from a warehouse that has changed since (a
+    resubmission, a quarter circulated after a year draft), is refused: circulate what the
+    office has checked. Recirculating after 第N版 needs `force`; 第N版 is kept.
+    """
+    p = parse_period(period) if isinstance(period, str) else period
+    with engine.connect() as conn:
+        recorded = audit.runs(conn, str(p))
+    if recorded and recorded[0].is_draft:
+        draft = recorded[0]
+        rules = load_rules(settings.config_dir, p.year)
+        again = f"请先重新运行 bixue score --period {p}，核对后再通报"
+        if rules.sha256 != draft.rules_hash:
+            raise ScoringError(
+                f"{p} 的草稿按评分规则 {draft.rules_version} 计算，规则文件此后已修改：{again}"
+            )
+        if draft.source == WAREHOUSE:
+            gaps = check_inputs(engine, settings, p)
+            scores, basis, all_gaps = _scoring(engine, settings, p, warehouse_measures, gaps)
+            if not audit.same_scoring(draft, scores, basis, all_gaps):
+                raise ScoringError(
+                    f"{p} 的草稿（第{draft.version}次评分，{draft.scored_at}）之后，"
+                    f"报表或季度评分有变化：{again}"
+                )
+    return audit.circulate(engine, str(p), force=force)
 
 
 def what_if(settings: Settings, year: int, period: Period, path: Path) -> PeriodScores:
@@ -164,8 +224,19 @@ def ranking(scores: PeriodScores) -> dict[str, list[dict[str, str | int | None]]
 
 
 def score_year(
-    engine: Engine, settings: Settings, year: int, source: MeasureSource = warehouse_measures
+    engine: Engine,
+    settings: Settings,
+    year: int,
+    source: MeasureSource = warehouse_measures,
+    *,
+    allow_incomplete: bool = False,
 ) -> list[Scored]:
-    """Q1–Q3 and the year from the warehouse, in order (for the demo and a year-end run)."""
+    """Q1–Q3 and the year as drafts, in order (for the demo and a year-end run); from the
+    warehouse each period passes the inputs gate first."""
     periods = [Period(year, q) for q in (1, 2, 3)] + [Period(year)]
-    return [score(engine, settings, p, source, source_name="warehouse") for p in periods]
+    if source is warehouse_measures:
+        return [
+            score_warehouse(engine, settings, p, allow_incomplete=allow_incomplete) for p in periods
+        ]
+    name = getattr(source, "__name__", "measures")
+    return [score(engine, settings, p, source, source_name=name) for p in periods]

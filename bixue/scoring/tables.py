@@ -126,7 +126,8 @@ def csv_text(rows: Sequence[Row], note: str | None = None) -> str:
     buffer = io.StringIO()
     if note:
         csv.writer(buffer, lineterminator="\n").writerow([note])
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    fields = list(rows[0]) if rows else list(COLUMNS)  # the export's own fields come first
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
     return buffer.getvalue()
@@ -229,6 +230,20 @@ def _number(text: str, where: str) -> Decimal | None:
     return value
 
 
+def _decoded(path: Path) -> str:
+    """The file's text: UTF-8 with or without a BOM, else GB18030 (what Chinese Excel saves)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScoringError(f"文件不存在：{path}") from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ScoringError(f"{path.name}：无法识别文件编码，请另存为 UTF-8 或 GB18030（GBK）编码的 CSV")
+
+
 def read_measures(
     path: Path,
     rules: Rules,
@@ -239,33 +254,50 @@ def read_measures(
 ) -> tuple[list[Measure], dict[tuple[str, str], Decimal]]:
     """Measures from unit,indicator,value[,target]; with `quarters`, also unit,Q1|Q2|Q3,value.
 
-    Every problem names the file and line: an unknown unit, an indicator that is not one of
-    the period's for the unit's category, a duplicate, a value that is not a number.
+    The CSV `export scores` writes is read as it is: its `measure` column is the value, its
+    total rows and any column not named here are ignored. Every problem names the file and
+    line: an unknown unit, an indicator that is not one of the period's for the unit's
+    category, a duplicate, a value that is not a number, a line that is not CSV.
     """
     leaves = {leaf.key: leaf for leaf in rules.leaves(period.kind)}
+    reader = csv.DictReader(io.StringIO(_decoded(path)))
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ScoringError(f"文件不存在：{path}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"unit", "indicator", "value"} - set(reader.fieldnames or ())
+        header = [(name or "").strip() for name in reader.fieldnames or ()]
+    except csv.Error as exc:
+        raise ScoringError(f"{path.name} 第1行：不是有效的 CSV（{exc}）") from None
+    reader.fieldnames = header
+    value_column = "value" if "value" in header else "measure"
+    missing = {"unit", "indicator", value_column} - set(header)
     if missing:
         raise ScoringError(
-            f"{path}：缺少列 {', '.join(sorted(missing))}（应为 unit,indicator,value）"
+            f"{path.name} 第1行：缺少列 {', '.join(sorted(missing))}"
+            "（应为 unit,indicator,value[,target]，或 bixue export scores 导出的文件）"
         )
     measures: list[Measure] = []
     totals: dict[tuple[str, str], Decimal] = {}
     seen: set[tuple[str, str]] = set()
-    for number, row in enumerate(reader, start=2):
-        where = f"{path.name} 第{number}行"
-        unit = (row.get("unit") or "").strip()
-        indicator = (row.get("indicator") or "").strip()
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # raised before the reader counts the line it failed on
+            where = f"{path.name} 第{reader.line_num + 1}行"
+            raise ScoringError(f"{where}：不是有效的 CSV（{exc}）") from None
+        where = f"{path.name} 第{reader.line_num}行"
+        cells = {k: (v or "").strip() if isinstance(v, str) else "" for k, v in row.items() if k}
+        if not any(cells.values()):
+            continue  # a blank line, or one Excel left as commas only
+        unit, indicator = cells.get("unit", ""), cells.get("indicator", "")
+        if indicator in TOTAL_KINDS:
+            continue  # an exported total: the engine computes it again
         if unit not in categories:
             raise ScoringError(f"{where}：未知单位 {unit!r}")
         if (unit, indicator) in seen:
             raise ScoringError(f"{where}：{unit} 的 {indicator} 重复")
         seen.add((unit, indicator))
-        value = _number(row.get("value") or "", where)
+        value = _number(cells.get(value_column, ""), where)
         if quarters and indicator in QUARTERS:
             if value is None:
                 raise ScoringError(f"{where}：{unit} 的 {indicator} 季度得分为空")
@@ -274,6 +306,6 @@ def read_measures(
         leaf = leaves.get(indicator)
         if leaf is None or leaf.category != categories[unit]:
             raise ScoringError(f"{where}：{period} 没有适用于 {unit} 的指标 {indicator!r}")
-        target = _number(row.get("target") or "", where)
+        target = _number(cells.get("target", ""), where)
         measures.append(Measure(unit, indicator, value, target))
     return measures, totals

@@ -1,7 +1,8 @@
 """Warehouse tables of scores and their audit trail (issue: scoring engine); shared metadata.
 
-A scoring of a period is a run (period, version); runs are never changed or deleted, so a
-circulated result stays readable after a forced rescoring. Decimals are kept as exact text.
+A scoring of a period is a run (period, version); runs are never changed or deleted. A run is a
+draft until it is circulated: a circulation row locks it as 第N版, and a later circulation of a
+newer draft is 第N+1版 beside it. Decimals are kept as exact text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from bixue.warehouse.schema import metadata
@@ -29,7 +31,24 @@ score_run = Table(
     Column("source", Text, nullable=False),  # where the measures came from
     Column("basis", Text),  # JSON: the quarter versions an annual scoring used
     Column("scored_at", Text, nullable=False),
+    # JSON list of the inputs gate's gaps ([] when complete); NULL when no gate ran (0101)
+    Column("gaps", Text),
     PrimaryKeyConstraint("period", "version"),
+)
+
+# A run circulated to the units: 第{number}版 of its period, locked with its rules and inputs.
+score_circulation = Table(
+    "score_circulation",
+    metadata,
+    Column("period", String(8), nullable=False),
+    Column("number", Integer, nullable=False),  # 第N版: 1, then 2… for each recirculation
+    Column("version", Integer, nullable=False),  # the run circulated
+    Column("rules_version", String(32), nullable=False),
+    Column("inputs_hash", String(64), nullable=False),  # SHA-256 of the run's inputs
+    Column("circulated_at", Text, nullable=False),
+    PrimaryKeyConstraint("period", "number"),
+    UniqueConstraint("period", "version", name="uq_score_circulation_run"),
+    ForeignKeyConstraint(["period", "version"], ["score_run.period", "score_run.version"]),
 )
 
 score_line = Table(
@@ -72,4 +91,4 @@ score_total = Table(
     ForeignKeyConstraint(["period", "version"], ["score_run.period", "score_run.version"]),
 )
 
-__all__ = ["metadata", "score_line", "score_run", "score_total"]
+__all__ = ["metadata", "score_circulation", "score_line", "score_run", "score_total"]

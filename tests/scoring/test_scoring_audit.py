@@ -1,4 +1,4 @@
-"""The audit trail on real SQLite and PostgreSQL: locked periods, versions, recomputation."""
+"""The audit trail on real SQLite and PostgreSQL: stored runs, the year's needs, recomputation."""
 
 from __future__ import annotations
 
@@ -40,27 +40,6 @@ def test_a_scored_quarter_reads_back_exactly_as_computed(
     assert stored.lines == done.scores.lines and stored.totals == done.scores.totals
     nobody = [ln for ln in stored.lines if ln.unit == NO_DATA_UNIT]
     assert {(ln.eligibility, ln.place, ln.points) for ln in nobody} == {("no_data", None, 0)}
-
-
-def test_a_scored_period_is_locked_and_force_keeps_the_earlier_version(
-    warehouse: Engine, settings: Settings
-) -> None:
-    first = list(sample_measures(None, settings, "2023Q1"))
-    again = score(warehouse, settings, Period(2023, 1), fixed(first), source_name="a")
-    same = score(warehouse, settings, Period(2023, 1), fixed(first), source_name="a")
-    assert (again.version, same.version, same.created) == (1, 1, False)
-
-    changed = [Measure(m.unit, m.indicator, (m.value or 0) + 1, m.target) for m in first]
-    with pytest.raises(ScoringError, match="--force"):
-        score(warehouse, settings, Period(2023, 1), fixed(changed), source_name="b")
-    forced = score(
-        warehouse, settings, Period(2023, 1), fixed(changed), source_name="b", force=True
-    )
-    assert (forced.version, forced.created) == (2, True)
-    _, old = audit.load(warehouse, "2023Q1", version=1)
-    _, new = audit.load(warehouse, "2023Q1")
-    assert old.lines == again.scores.lines and new.lines == forced.scores.lines
-    assert old.inputs_hash != new.inputs_hash
 
 
 def test_the_year_needs_its_three_quarters_scored_first(

@@ -20,6 +20,7 @@ from tests.scoring.scoring_sample import sample_measures, write_measures
 
 PERIODS = ("2023Q1", "2023Q2", "2023Q3", "2023")
 FIELDS = ["unit", "category", "indicator", "measure", "target", "rank", "points"]
+VERSION_FIELDS = ["version", "note"]  # appended by export: which version, and its gaps
 
 
 def bixue(home: Path, *args: str) -> int:
@@ -29,6 +30,7 @@ def bixue(home: Path, *args: str) -> int:
 @pytest.fixture
 def scored_year(home: Path, settings: Settings, tmp_path: Path) -> dict[str, Path]:
     """The sample year scored through `bixue score --measures`, quarter by quarter, then 2023."""
+    connect(f"sqlite:///{home / 'warehouse.sqlite'}")  # an ingested home has its warehouse
     files = {}
     for period in PERIODS:
         files[period] = write_measures(
@@ -70,19 +72,22 @@ def test_rules_show_table_is_in_chinese_and_names_the_version(
     assert bixue(home, "rules", "show", "--year", "2030") == 2
 
 
-def test_score_prints_the_ranking_and_refuses_changed_inputs_without_force(
+def test_score_prints_the_ranking_and_redoes_a_draft_without_force(
     home: Path, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     measures = write_measures(tmp_path / "q1.csv", sample_measures(None, settings, "2023Q1"))
+    connect(f"sqlite:///{home / 'warehouse.sqlite'}")  # an ingested home has its warehouse
     assert bixue(home, "score", "--period", "2023Q1", "--measures", str(measures)) == 0
     out = capsys.readouterr().out
-    assert "2023Q1 评分已保存：第1版，评分规则 2023.1" in out and "招商组、平台" in out
+    assert "2023Q1 评分已保存为新草稿（第1次评分）" in out and "招商组、平台" in out
+    assert "2023Q1 评分草稿（第1次评分，未通报），评分规则 2023.1" in out
+    assert bixue(home, "score", "--period", "2023Q1", "--measures", str(measures)) == 0
+    assert "输入与规则未变，沿用第1次评分" in capsys.readouterr().out
     changed = write_measures(tmp_path / "q1b.csv", [], [["禄丰市", "cq_signed", "9", ""]])
-    assert bixue(home, "score", "--period", "2023Q1", "--measures", str(changed)) == 2
-    assert "--force" in capsys.readouterr().err
-    args = ("score", "--period", "2023Q1", "--measures", str(changed), "--force")
-    assert bixue(home, *args) == 0
-    assert "第2版" in capsys.readouterr().out
+    assert bixue(home, "score", "--period", "2023Q1", "--measures", str(changed)) == 0
+    assert "新草稿（第2次评分）" in capsys.readouterr().out
+    assert bixue(home, "export", "scores", "--period", "2023Q1", "--version", "1") == 2
+    assert "没有已通报的第1版" in capsys.readouterr().err
 
 
 def test_export_gives_a_row_per_unit_and_indicator_then_the_totals(
@@ -94,6 +99,8 @@ def test_export_gives_a_row_per_unit_and_indicator_then_the_totals(
     assert out.startswith("\ufeff")  # the byte-order mark, on standard output too
     rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff"))))
     assert list(rows[0])[:7] == FIELDS
+    assert list(rows[0])[-2:] == VERSION_FIELDS
+    assert {(r["version"], r["note"]) for r in rows} == {("草稿（第1次评分，未通报）", "")}
     county = [r for r in rows if r["unit"] == "楚雄市"]
     assert [r["indicator"] for r in county] == [
         "cq_out_pref_growth", "cq_out_prov_growth", "cq_fdi_completion", "cq_top_leader_trips",
@@ -110,7 +117,7 @@ def test_export_gives_a_row_per_unit_and_indicator_then_the_totals(
         "annual",
         "year",
     ]
-    assert all(list(r)[:7] == FIELDS for r in year)
+    assert all(list(r)[:7] == FIELDS and list(r)[-2:] == VERSION_FIELDS for r in year)
 
 
 def test_export_of_an_unscored_period_says_so(
@@ -137,7 +144,48 @@ def test_score_measures_on_the_years_measures_gives_exactly_the_export(
         what_if = tmp_path / f"what-if-{period}.csv"
         args = ("score-measures", "--year", "2023", "--period", period)
         assert bixue(home, *args, "--input", str(source), "--output", str(what_if)) == 0
-        assert what_if.read_bytes() == exported.read_bytes()
+        assert same_scores(what_if, exported)
+
+
+def same_scores(what_if: Path, exported: Path) -> bool:
+    """The two CSV files hold the same rows in the same layout, BOM included, but for what
+    says which version they are: a what-if says it is one, and lists no gaps."""
+    ours, theirs = what_if.read_text("utf-8"), exported.read_text("utf-8")
+    assert ours.startswith("\ufeff") and theirs.startswith("\ufeff")
+
+    def rows(text: str) -> list[dict[str, str]]:
+        out = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+        return [r for r in out if r.pop("version") and r.pop("note") is not None]
+
+    assert {r["version"] for r in csv.DictReader(io.StringIO(ours[1:]))} == {
+        "试算（未保存，不是正式评分）"
+    }
+    assert {r["note"] for r in csv.DictReader(io.StringIO(ours[1:]))} == {""}
+    return rows(ours) == rows(theirs) and ours.splitlines()[0] == theirs.splitlines()[0]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
+def test_score_measures_reads_the_export_as_saved_by_excel_in_any_of_its_encodings(
+    home: Path, scored_year: dict[str, Path], tmp_path: Path, encoding: str
+) -> None:
+    for period in PERIODS:
+        exported = tmp_path / f"export-{period}.csv"
+        args = ("export", "scores", "--period", period, "--output", str(exported))
+        assert bixue(home, *args) == 0
+        text = exported.read_text("utf-8-sig")
+        if period == "2023":  # the year also needs the quarter totals, in the export's columns
+            text += "".join(
+                f"{unit},,{q},{points}\n"
+                for unit, q, points in (
+                    line.split(",")[:3] for line in _quarter_rows(home, tmp_path).splitlines()
+                )
+            )
+        source = tmp_path / f"saved-{period}.csv"
+        source.write_bytes(text.encode(encoding))
+        what_if = tmp_path / f"what-if-{period}.csv"
+        args = ("score-measures", "--year", "2023", "--period", period)
+        assert bixue(home, *args, "--input", str(source), "--output", str(what_if)) == 0
+        assert same_scores(what_if, exported)
 
 
 def _quarter_rows(home: Path, tmp_path: Path) -> str:
@@ -159,6 +207,8 @@ def _quarter_rows(home: Path, tmp_path: Path) -> str:
         ("禄丰市,gq_activities,1,", "m.csv 第3行：2023Q1 没有适用于 禄丰市 的指标"),
         ("禄丰市,cq_signed,many,", "m.csv 第3行：'many' 不是数字"),
         ("双柏县,cq_signed,1,", "m.csv 第3行：双柏县 的 cq_signed 重复"),
+        ("双柏县,cq_out_pref_growth,1," + "9" * 200_000, "m.csv 第3行：不是有效的 CSV"),
+        ('禄丰市,cq_signed,"1\n0",', "m.csv 第4行：'1\\n0' 不是数字"),  # a cell over two lines
     ],
 )
 def test_score_measures_names_the_line_of_a_bad_input(
@@ -169,6 +219,25 @@ def test_score_measures_names_the_line_of_a_bad_input(
     args = ("score-measures", "--year", "2023", "--period", "2023Q1", "--input", str(path))
     assert bixue(home, *args, "--output", str(tmp_path / "out.csv")) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("unit,indicator,value\n双柏县,cq_signed,1\n".encode("utf-16"), "无法识别文件编码"),
+        ("单位,指标,值\n双柏县,cq_signed,1\n".encode("gbk"), "m.csv 第1行：缺少列"),
+        (b"", "m.csv 第1行：缺少列"),
+    ],
+)
+def test_score_measures_says_in_chinese_what_is_wrong_with_the_file(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, message: str
+) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes(content)
+    args = ("score-measures", "--year", "2023", "--period", "2023Q1", "--input", str(path))
+    assert bixue(home, *args, "--output", str(tmp_path / "out.csv")) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
 
 
 def test_score_measures_takes_a_given_target_over_the_configured_one(
