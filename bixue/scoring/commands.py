@@ -190,9 +190,11 @@ def cmd_export_scores(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_explain(settings: Settings, args: argparse.Namespace) -> int:
     """One unit's scoring read out: total and rank, then each indicator's 说明 and figures."""
     from bixue.scoring.tables import explanation
+    from bixue.scoring.versions import version_label, version_note
 
     run, scores, rules = _recorded(settings, args)
-    print(explanation(run, scores, rules, args.unit, export_note(run, scores)))
+    rest = "\n".join(version_note(run).splitlines()[1:])  # the title already says which version
+    print(explanation(run, scores, rules, args.unit, rest or None, version_label(run)))
     return 0
 
 

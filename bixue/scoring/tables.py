@@ -158,10 +158,11 @@ def xlsx_bytes(rows: Sequence[Row], note: str | None = None) -> bytes:
     if note:
         _put(sheet.cell(row=1, column=1), note)
     top = 2 if note else 1
-    for col, name in enumerate(COLUMNS, start=1):
+    columns = list(rows[0]) if rows else list(COLUMNS)  # the export's own fields come first
+    for col, name in enumerate(columns, start=1):
         _put(sheet.cell(row=top, column=col), name)
     for r, row in enumerate(rows, start=top + 1):
-        for col, name in enumerate(COLUMNS, start=1):
+        for col, name in enumerate(columns, start=1):
             value = row.get(name)
             if value is None or value == "":
                 continue
@@ -187,13 +188,22 @@ def _put(cell: Any, text: str) -> None:
 
 
 def explanation(
-    run: Any, scores: PeriodScores, rules: Rules | None, unit: str, note: str | None = None
+    run: Any,
+    scores: PeriodScores,
+    rules: Rules | None,
+    unit: str,
+    note: str | None = None,
+    label: str | None = None,
 ) -> str:
-    """One unit's scoring as the office reads it out: title, total and rank, each indicator."""
+    """One unit's scoring as the office reads it out: title, total and rank, each indicator.
+
+    `label` says which version this is (草稿 or 第N版（已通报）); `note` its gaps and basis.
+    """
     rows = export_rows(scores, rules, unit)
     lines = [
         f"{unit} {period_zh(scores.period)}比学赶超得分"
-        f"（第{run.version}版，评分规则 {scores.rules_version}，评分时间 {run.scored_at}）"
+        f"（{label or f'第{run.version}版'}，评分规则 {scores.rules_version}，"
+        f"评分时间 {run.scored_at}）"
     ]
     if note:
         lines.append(note)

@@ -251,7 +251,9 @@ def test_explain_reads_one_units_scoring_out_as_the_export_gives_it(
     assert {r["unit"] for r in rows} == {"楚雄市"} and len(rows) == 6
     assert _bixue(home_scored, "explain", "--unit", "楚雄市", "--period", "2023Q2") == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("楚雄市 2023年二季度比学赶超得分（第1版，评分规则 2023.1")
+    assert out[0].startswith(
+        "楚雄市 2023年二季度比学赶超得分（草稿（第1次评分，未通报），评分规则 2023.1"
+    )
     total = rows[-1]
     assert out[1] == total["说明"] and out[1].startswith(f"合计{total['points']}分，11个县市")
     numbered = [line for line in out if re.match(r"\d+\. ", line)]
@@ -267,8 +269,9 @@ def test_explain_of_a_year_starts_with_the_year_result_and_its_quarters(
 ) -> None:
     assert _bixue(home_scored, "explain", "--unit", "绿色钛产业招商组", "--period", "2023") == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[1].startswith("全年得分 =（") and out[2].startswith("年度得分")
-    assert out[3].startswith("季度得分：一季度") and out[4].startswith("1. 引进州外到位资金完成率")
+    assert out[1].startswith("全年得分所用季度得分：一季度按草稿")  # which quarter versions
+    assert out[2].startswith("全年得分 =（") and out[3].startswith("年度得分")
+    assert out[4].startswith("季度得分：一季度") and out[5].startswith("1. 引进州外到位资金完成率")
 
 
 @pytest.mark.parametrize(
@@ -296,9 +299,11 @@ def test_the_xlsx_export_reads_back_as_the_csv_with_numbers_as_numbers(
     sheet = openpyxl.load_workbook(xlsx).active
     assert sheet is not None and sheet.title == "得分明细"
     cells = list(sheet.iter_rows(values_only=True))
-    assert list(cells[0]) == list(COLUMNS) and len(cells) == len(rows) + 1
-    for row, got in zip(rows, cells[1:], strict=True):
-        for name, value in zip(COLUMNS, got, strict=True):
+    assert str(cells[0][0]).startswith("2023 评分草稿（第1次评分，未通报）")  # which version
+    assert list(cells[1]) == list(rows[0]) and len(cells) == len(rows) + 2
+    assert list(cells[1])[: len(COLUMNS)] == list(COLUMNS)
+    for row, got in zip(rows, cells[2:], strict=True):
+        for name, value in zip(rows[0], got, strict=True):
             if row[name] == "":
                 assert value is None
             elif name in ("measure", "target", "points", "分值"):

@@ -258,13 +258,13 @@ def test_a_draft_whose_warehouse_changed_since_is_not_circulated(
     warehouse: sa.Engine, settings: Settings
 ) -> None:
     month = Month(warehouse, settings)
-    month.complete()
-    score_warehouse(warehouse, settings, Period(2023, 2))
-    month.send("飞地经济招商组", "a4", "rejected", version=2)
+    month.complete(skip=("飞地经济招商组", "a4"))
+    score_warehouse(warehouse, settings, Period(2023, 2), allow_incomplete=True)
+    month.send("飞地经济招商组", "a4")  # the missing workbook arrives after the draft
     with pytest.raises(ScoringError, match="请先重新运行 bixue score --period 2023Q2"):
         circulate_version(warehouse, settings, "2023Q2")
-    redone = score_warehouse(warehouse, settings, Period(2023, 2), allow_incomplete=True)
+    redone = score_warehouse(warehouse, settings, Period(2023, 2))
     assert redone.version == 2
     assert circulate_version(warehouse, settings, "2023Q2") == 1
     run, _ = audit.load(warehouse, "2023Q2", circulated=1)
-    assert (run.version, run.gaps) == (2, ())  # the refused correction leaves 第1版 counting
+    assert (run.version, run.gaps) == (2, ())

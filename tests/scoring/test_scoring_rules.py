@@ -135,8 +135,14 @@ def test_a_wrong_rules_file_is_refused_naming_file_and_key(
 
 def test_decisions_and_measures_are_read_as_data(settings: Settings) -> None:
     rules = load_rules(settings.config_dir, 2023)
-    assert [d.id for d in rules.decisions()] == [f"D{i}" for i in range(1, 13)]
-    assert [d.id for d in rules.decisions("ga_big_projects.p10yi")] == ["D6", "D7", "D8"]
+    assert [d.id for d in rules.decisions()] == [f"D{i}" for i in range(1, 23)]
+    assert [d.id for d in rules.decisions("ga_big_projects.p10yi")] == [
+        "D6",
+        "D7",
+        "D8",
+        "D15",
+        "D16",
+    ]
     assert rules.measure("out_pref_growth_pct").figures == (
         "out_pref_funds_yi",
         "out_pref_prior_funds_yi",
