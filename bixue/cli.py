@@ -243,12 +243,26 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     [result] = _run_months(settings, [args.period], _progress)
-    print(
-        json.dumps(result, ensure_ascii=False)
-        if args.format == "json"
-        else _table([result], list(result))
-    )
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        shown = {COUNTS_ZH.get(key, key): value for key, value in result.items()}
+        print(_table([shown], list(shown)))
     return 0
+
+
+# The monthly run's counts as the table heads them (JSON keeps the keys).
+COUNTS_ZH = {
+    "period": "月份",
+    "messages": "邮件",
+    "received": "收到报表",
+    "accepted": "受理",
+    "rejected": "未通过",
+    "late": "迟报",
+    "quarantined": "隔离",
+    "ignored": "忽略",
+    "rows_loaded": "入库行数",
+}
 
 
 def _fresh_home(home: Path) -> None:

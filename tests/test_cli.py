@@ -351,3 +351,12 @@ def test_a_long_quarantine_reason_is_cut_with_an_ellipsis() -> None:
     assert all(display_width(v) <= 40 for v in shown.values())
     assert shown["原因"].endswith("…") and shown["原因"].startswith("附件3：")
     assert shown["附件"].startswith("附件3：") and "….xlsx" in shown["附件"]
+
+
+def test_every_count_of_a_monthly_run_has_a_chinese_table_heading() -> None:
+    from bixue.cli import COUNTS_ZH
+    from bixue.model import RunReport
+
+    keys = {"period", *RunReport(period="2023-05", messages=[], submissions=[]).counts()}
+    assert keys <= set(COUNTS_ZH)
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]+", COUNTS_ZH[k]) for k in keys)
