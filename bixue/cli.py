@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import sys
@@ -101,6 +102,12 @@ def chinese_argparse() -> Iterator[None]:
         argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
 
 
+# What help text breaks between: ASCII words, spaces, or one character; closing punctuation stays
+# with what it closes and opening punctuation with what it opens (no line starts with ：or ）).
+_CLOSE, _OPEN = "，。：；）」』、！？", "（「『"
+WRAP_TOKEN = re.compile(rf"[!-~]+[{_CLOSE}]*|\s+|[{_OPEN}]*[^{_OPEN}][{_CLOSE}]*")
+
+
 class ChineseHelpFormatter(argparse.HelpFormatter):
     """Option placeholders in Chinese (期间, 目录 …), help aligned by display width."""
 
@@ -109,6 +116,35 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
 
     def _get_default_metavar_for_positional(self, action: argparse.Action) -> str:
         return METAVAR_ZH.get(action.dest, "值")
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        """Wrap help by terminal columns (a CJK character takes two), breaking between them."""
+        text = " ".join(text.split())
+        lines: list[str] = []
+        line, used = "", 0
+        for token in WRAP_TOKEN.findall(text):
+            size = display_width(token)
+            if used + size > width and line.strip():
+                lines.append(line.rstrip())
+                line, used = "", 0
+                if token.isspace():
+                    continue
+            line, used = line + token, used + size
+        return [*lines, line.rstrip()] if line.strip() else lines
+
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any) -> str:
+        """argparse wraps usage by characters: narrow it until it fits by terminal columns."""
+        width = self._width
+        try:
+            for _ in range(8):
+                text = super()._format_usage(usage, actions, groups, prefix)
+                excess = max(display_width(line) for line in text.splitlines()) - width
+                if excess <= 0 or self._width <= 40:
+                    return text
+                self._width -= excess
+            return text
+        finally:
+            self._width = width
 
     def add_argument(self, action: argparse.Action) -> None:
         super().add_argument(action)

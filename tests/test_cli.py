@@ -159,13 +159,15 @@ def _help_problems(text: str, path: tuple[str, ...]) -> list[str]:
 
 @pytest.mark.parametrize("path", _commands(), ids=lambda p: " ".join(p) or "bixue")
 def test_help_of_the_program_and_every_command_is_chinese(
-    path: tuple, capsys: pytest.CaptureFixture[str]
+    path: tuple, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
     with pytest.raises(SystemExit) as done:
         main([*path, "--help"])
     assert done.value.code == 0
     text = capsys.readouterr().out
     assert not _help_problems(text, path), text
+    assert max(display_width(line) for line in text.splitlines()) <= 80, text
     assert re.search(r"[\u4e00-\u9fff]", text.split("\n\n", 1)[-1])  # options are explained
 
 
