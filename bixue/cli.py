@@ -84,7 +84,7 @@ METAVAR_ZH = {
 
 
 def _zh(message: str) -> str:
-    return ARGPARSE_ZH.get(message, TYPE_ZH.get(message, message))
+    return ARGPARSE_ZH.get(message, message)
 
 
 def _nzh(singular: str, plural: str, n: int) -> str:
