@@ -494,7 +494,7 @@ def _quiet_after_broken_pipe() -> int:
     return 128 + 13  # what a shell reports for a command ended by SIGPIPE
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _run(argv: Sequence[str] | None) -> int:
     try:
         args = parse_args(argv)
         settings = load_settings(args.home)
@@ -502,6 +502,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError, WarehouseMissingError) as exc:
         print(f"bixue: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _run(argv)
+        finally:
+            # Output to a pipe is buffered: flush here, where a closed pipe can still be handled,
+            # not at interpreter exit (also after --help, which leaves by SystemExit).
+            sys.stdout.flush()
     except BrokenPipeError:
         if not _reader_went_away():
             raise
