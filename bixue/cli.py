@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import sys
@@ -83,7 +84,7 @@ METAVAR_ZH = {
 
 
 def _zh(message: str) -> str:
-    return ARGPARSE_ZH.get(message, TYPE_ZH.get(message, message))
+    return ARGPARSE_ZH.get(message, message)
 
 
 def _nzh(singular: str, plural: str, n: int) -> str:
@@ -101,6 +102,12 @@ def chinese_argparse() -> Iterator[None]:
         argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
 
 
+# What help text breaks between: ASCII words, spaces, or one character; closing punctuation stays
+# with what it closes and opening punctuation with what it opens (no line starts with ：or ）).
+_CLOSE, _OPEN = "，。：；）」』、！？", "（「『"
+WRAP_TOKEN = re.compile(rf"[!-~]+[{_CLOSE}]*|\s+|[{_OPEN}]*[^{_OPEN}][{_CLOSE}]*")
+
+
 class ChineseHelpFormatter(argparse.HelpFormatter):
     """Option placeholders in Chinese (期间, 目录 …), help aligned by display width."""
 
@@ -109,6 +116,35 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
 
     def _get_default_metavar_for_positional(self, action: argparse.Action) -> str:
         return METAVAR_ZH.get(action.dest, "值")
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        """Wrap help by terminal columns (a CJK character takes two), breaking between them."""
+        text = " ".join(text.split())
+        lines: list[str] = []
+        line, used = "", 0
+        for token in WRAP_TOKEN.findall(text):
+            size = display_width(token)
+            if used + size > width and line.strip():
+                lines.append(line.rstrip())
+                line, used = "", 0
+                if token.isspace():
+                    continue
+            line, used = line + token, used + size
+        return [*lines, line.rstrip()] if line.strip() else lines
+
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any) -> str:
+        """argparse wraps usage by characters: narrow it until it fits by terminal columns."""
+        width = self._width
+        try:
+            for _ in range(8):
+                text = super()._format_usage(usage, actions, groups, prefix)
+                excess = max(display_width(line) for line in text.splitlines()) - width
+                if excess <= 0 or self._width <= 40:
+                    return text
+                self._width -= excess
+            return text
+        finally:
+            self._width = width
 
     def add_argument(self, action: argparse.Action) -> None:
         super().add_argument(action)
@@ -243,12 +279,26 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     [result] = _run_months(settings, [args.period], _progress)
-    print(
-        json.dumps(result, ensure_ascii=False)
-        if args.format == "json"
-        else _table([result], list(result))
-    )
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        shown = {COUNTS_ZH.get(key, key): value for key, value in result.items()}
+        print(_table([shown], list(shown)))
     return 0
+
+
+# The monthly run's counts as the table heads them (JSON keeps the keys).
+COUNTS_ZH = {
+    "period": "月份",
+    "messages": "邮件",
+    "received": "收到报表",
+    "accepted": "受理",
+    "rejected": "未通过",
+    "late": "迟报",
+    "quarantined": "隔离",
+    "ignored": "忽略",
+    "rows_loaded": "入库行数",
+}
 
 
 def _fresh_home(home: Path) -> None:
@@ -440,7 +490,7 @@ def _quiet_after_broken_pipe() -> int:
     return 128 + 13  # what a shell reports for a command ended by SIGPIPE
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _run(argv: Sequence[str] | None) -> int:
     try:
         args = parse_args(argv)
         settings = load_settings(args.home)
@@ -448,6 +498,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError, WarehouseMissingError) as exc:
         print(f"bixue: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _run(argv)
+        finally:
+            # Output to a pipe is buffered: flush here, where a closed pipe can still be handled,
+            # not at interpreter exit (also after --help, which leaves by SystemExit).
+            sys.stdout.flush()
     except BrokenPipeError:
         if not _reader_went_away():
             raise

@@ -116,5 +116,5 @@ def test_a_severity_for_an_unknown_rule_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "config"
     shutil.copytree(CONFIG_DIR, config)
     (config / "checks.yaml").write_text("severity:\n  a3.made_up: warning\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"checks\.yaml: key severity\.a3\.made_up"):
+    with pytest.raises(ConfigError, match=r"checks\.yaml：键 severity\.a3\.made_up"):
         Settings(home=tmp_path, config_dir=config).validate()
