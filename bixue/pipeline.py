@@ -32,7 +32,15 @@ def _ingest_batch(
     """One batch of messages read, checked and loaded: the flow's ingest_batch."""
     submissions = validate_submissions(read_submissions(settings, batch), settings.home, period)
     prior, statistics = history.history_for(engine, submissions)
-    submissions = history.check_history(batch, submissions, prior, statistics, settings.severities)
+    submissions = history.check_history(
+        batch,
+        submissions,
+        prior,
+        statistics,
+        settings.severities,
+        tz=settings.tz,
+        signings=history.signings_for(engine, submissions),
+    )
     submissions = apply_severities(submissions, settings.severities)
     rows = load.load_run(engine, period, batch, submissions, datetime.now(UTC))
     return batch, release_rows(submissions), rows

@@ -14,7 +14,17 @@ def check_history(
     home: str | None, messages: list[LandedMessage], submissions: list[Submission]
 ) -> list[Submission]:
     """Check against earlier reports and the statistics, then apply the configured severities."""
-    severities = settings_for(home).severities
-    prior, statistics = history.history_for(warehouse(home), submissions)
-    checked = history.check_history(messages, submissions, prior, statistics, severities)
+    settings = settings_for(home)
+    severities = settings.severities
+    engine = warehouse(home)
+    prior, statistics = history.history_for(engine, submissions)
+    checked = history.check_history(
+        messages,
+        submissions,
+        prior,
+        statistics,
+        severities,
+        tz=settings.tz,
+        signings=history.signings_for(engine, submissions),
+    )
     return apply_severities(checked, severities)
