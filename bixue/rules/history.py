@@ -257,6 +257,20 @@ def check_signings(
 NOT_STARTED = {"a5": "a5.not_started", "ledger_trips": "ledger_trips.not_started"}
 
 
+def _as_date(value: object) -> date | None:
+    """A parsed start date: the parser gives ISO text; a date or datetime is taken as is."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
 def _local_day(when: datetime, tz: tzinfo) -> date:
     return (when if when.tzinfo else when.replace(tzinfo=tz)).astimezone(tz).date()
 
@@ -274,11 +288,9 @@ def check_not_started(
     for start, dates, excel_row in zip(
         frame["dates_start"], frame["dates"], frame["excel_row"], strict=True
     ):
-        if not isinstance(start, date):
+        start_day = _as_date(start)
+        if start_day is None or start_day <= received:
             continue  # unreadable dates are the date_range rule's to report
-        start_day = start.date() if isinstance(start, datetime) else start
-        if start_day <= received:
-            continue
         problems.append(
             _problem(
                 rule,

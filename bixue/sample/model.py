@@ -622,9 +622,10 @@ class SampleWorld:
             theme = w.THEME_NAMES[rng.choice(themes)]
             visited = [w.firm(rng, rng.choice(themes)).short for _ in range(rng.randint(2, 4))]
             firms = "、".join(visited)
+            trip = _distinct(f"赴{_city(place)}开展{theme}产业招商活动", out, "trip")
             out.append(
                 {
-                    "trip": f"赴{_city(place)}开展{theme}产业招商活动",
+                    "trip": trip,
                     "dates": _day_range(rng, month, last_day=last_day),
                     "place": place,
                     "scope": scope,
@@ -700,6 +701,7 @@ class SampleWorld:
             title = rng.choice(w.PREFECTURE_LEADERS + w.PREFECTURE_TOP[1:])
             participants = rng.sample(self.counties, 2) + rng.sample(w.PREFECTURE_DEPARTMENTS, 2)
             intents = rng.randint(1, min(5, n_firms))
+            name = _distinct(name, out, "activity")
             out.append(
                 {
                     "activity": name,
@@ -735,6 +737,16 @@ class SampleWorld:
             "talks": f"与{case.firms}家企业开展洽谈，达成合作意向{min(2, case.firms)}个",
             "signed_projects": "无",
         }
+
+
+def _distinct(name: str, earlier: list[Record], key: str) -> str:
+    """A second event of the same name in one month is told apart, as clerks do: （第2场）."""
+    taken = {r[key] for r in earlier}
+    number = 2
+    unique = name
+    while unique in taken:
+        unique, number = f"{name}（第{number}场）", number + 1
+    return unique
 
 
 def _city(place: str) -> str:

@@ -4,7 +4,7 @@ projects do not vanish, and 附件4 funds stay within the statistics."""
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -114,7 +114,8 @@ def test_a_severity_for_an_unknown_rule_is_refused(tmp_path: Path) -> None:
         Settings(home=tmp_path, config_dir=config).validate()
 
 
-def _dated(form: str, dates: list[tuple[str, date | None]]) -> ParsedSheet:
+def _dated(form: str, dates: list[tuple[str, str | None]]) -> ParsedSheet:
+    """A dated sheet as the parser gives it: 起止时间 and its start as ISO text."""
     frame = pd.DataFrame(
         [
             {"excel_row": 6 + i, "dates": text, "dates_start": start}
@@ -148,7 +149,7 @@ def test_a_trip_or_activity_starting_after_its_mail_was_received_is_not_yet_held
     sub = submission(period="2023-01", received_at=received)
     sheet = _dated(
         form,
-        [("1月5日至1月8日", date(2023, 1, 5)), ("1月15日至1月18日", date(2023, 1, 15)), ("", None)],
+        [("1月5日至1月8日", "2023-01-05"), ("1月15日至1月18日", "2023-01-15"), ("", None)],
     )
     found = check_not_started(sub, sheet, CST, {})
     assert [(p.row, p.severity, p.value) for p in found] == [

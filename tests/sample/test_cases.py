@@ -7,7 +7,7 @@ share of a case is shown by scoring the warehouse again without that case's rows
 from __future__ import annotations
 
 import email
-import shutil
+import sqlite3
 from collections.abc import Iterator
 from email import policy
 from pathlib import Path
@@ -19,19 +19,21 @@ import sqlalchemy as sa
 from bixue.config import Settings, load_settings
 from bixue.pipeline import run_month
 from bixue.sample import cases
-from bixue.sample.generate import generate_year
+from bixue.sample.generate import SampleYear, generate_year
 from bixue.warehouse.db import connect
 from bixue.warehouse.measures import Inputs, measure_inputs
 
 
 @pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, sa.Engine]]:
+def year(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Settings, sa.Engine, SampleYear]]:
     settings = load_settings(tmp_path_factory.mktemp("cases"))
-    generate_year(settings.mailbox_path, settings)
+    sample = generate_year(settings.mailbox_path, settings)
     engine = connect(settings.warehouse_url)
     for month in range(1, 13):
         run_month(settings, engine, f"2023-{month:02d}")
-    yield settings, engine
+    yield settings, engine, sample
     engine.dispose()
 
 
@@ -51,13 +53,15 @@ def _problems(engine: sa.Engine, rule: str) -> list[tuple]:
     )
 
 
-def _without(
-    year: tuple[Settings, sa.Engine], tmp_path: Path, form: str, column: str, value: str
-) -> dict[str, Inputs]:
+def _without(year: tuple, tmp_path: Path, form: str, column: str, value: str) -> dict[str, Inputs]:
     """Every period's measures from a copy of the warehouse that lacks one case's rows."""
-    settings, _ = year
+    settings = year[0]
     copy = tmp_path / "without.sqlite"
-    shutil.copy(settings.home / "warehouse.sqlite", copy)
+    # the backup API copies what is committed, in the WAL as well as in the main file
+    source, target = sqlite3.connect(settings.home / "warehouse.sqlite"), sqlite3.connect(copy)
+    source.backup(target)
+    target.close()
+    source.close()
     engine = connect(f"sqlite:///{copy}")
     with engine.begin() as conn:
         conn.execute(sa.text(f"delete from fact_{form} where {column} = :value"), {"value": value})
@@ -66,8 +70,8 @@ def _without(
     return out
 
 
-def _with(year: tuple[Settings, sa.Engine]) -> dict[str, Inputs]:
-    settings, engine = year
+def _with(year: tuple) -> dict[str, Inputs]:
+    settings, engine, _ = year
     return {p: measure_inputs(engine, settings, p) for p in ("2023Q1", "2023Q2", "2023")}
 
 
@@ -78,6 +82,17 @@ def _change(before: Inputs, after: Inputs, measure: str) -> dict[str, Any]:
         if measure in values and values[measure] != after[unit][measure]:
             out[unit] = values[measure] - after[unit][measure]
     return out
+
+
+def test_only_the_planted_faults_are_rejected_and_their_fixes_accepted(year: tuple) -> None:
+    _, engine, sample = year
+    rejected = _rows(
+        engine,
+        "select unit, workbook, period from submission where status = 'rejected' order by 1, 2, 3",
+    )
+    assert rejected == sorted(
+        (f["unit"], f["workbook"], f"2023-{f['month']:02d}") for f in sample.faulty
+    )
 
 
 def test_a_joint_activity_counts_for_each_of_its_groups(year: tuple, tmp_path: Path) -> None:
@@ -103,7 +118,7 @@ def test_a_shared_top_leader_trip_counts_once_for_its_lead_unit(
 def test_an_inbound_event_short_of_a_leader_or_ten_firms_is_warned_and_not_counted(
     year: tuple, tmp_path: Path, case: cases.PlantedActivity
 ) -> None:
-    _, engine = year
+    _, engine, _ = year
     [group] = case.groups
     period = f"2023-{case.month:02d}"
     [(qualifies,)] = _rows(
@@ -117,7 +132,7 @@ def test_an_inbound_event_short_of_a_leader_or_ten_firms_is_warned_and_not_count
 
 
 def test_a_vanished_project_and_a_stage_going_back_are_warned_in_that_month(year: tuple) -> None:
-    _, engine = year
+    _, engine, _ = year
     gone = cases.VANISHING_PROJECT
     vanished = [p for p in _problems(engine, "a3.project_disappeared") if gone.name in p[6]]
     assert [(p[0], p[1], p[4]) for p in vanished] == [(gone.unit, "2023-06", "warning")]
@@ -148,7 +163,7 @@ def test_a_county_without_a_prior_year_base_has_no_growth_and_scores_nothing_for
 ) -> None:
     from bixue.scoring.service import score_year, warehouse_measures
 
-    settings, engine = year
+    settings, engine, _ = year
     county = cases.ZERO_BASE_COUNTY
     inputs = _with(year)
     for period in ("2023Q1", "2023Q2", "2023"):
@@ -172,7 +187,7 @@ def test_a_trip_reported_in_a_later_quarter_counts_in_the_quarter_it_happened(
     year: tuple, tmp_path: Path
 ) -> None:
     case = cases.LATE_REPORTED_TRIP
-    _, engine = year
+    _, engine, _ = year
     [(period, start)] = _rows(
         engine,
         "select c.period, f.dates_start from fact_ledger_trips f join current_submission c "
@@ -188,7 +203,7 @@ def test_a_trip_reported_in_a_later_quarter_counts_in_the_quarter_it_happened(
 def test_only_the_planted_few_trips_and_activities_are_listed_before_they_start(
     year: tuple,
 ) -> None:
-    _, engine = year
+    _, engine, _ = year
     found = {
         (unit, period, sheet, severity, status)
         for rule in ("ledger_trips.not_started", "a5.not_started")
@@ -214,7 +229,7 @@ def _receipt_bodies(settings: Settings, unit: str) -> list[str]:
 def test_a_signing_repeated_in_a_later_month_is_warned_in_the_receipt_naming_both_rows(
     year: tuple,
 ) -> None:
-    settings, engine = year
+    settings, engine, _ = year
     case = cases.REPEATED_SIGNING
     [(unit, period, sheet, row, severity, status, message)] = _problems(
         engine, "ledger_signings.repeated"
@@ -234,8 +249,11 @@ def test_a_signing_repeated_in_a_later_month_is_warned_in_the_receipt_naming_bot
         p=f"2023-{case.first[0]:02d}",
     )
     assert f"2023年{case.first[0]}月报表工作表「新签约项目」第{first_row}行" in message
-    assert f"第{row}行再次填报" in message and "自己的项目名称" in message
-    assert any(message in body for body in _receipt_bodies(settings, case.county))
+    assert f"第{row}行再次填报" in message
+    [(fix,)] = _rows(engine, "select fix from problem where rule = 'ledger_signings.repeated'")
+    assert "新一期项目，需使用自己的项目名称" in fix
+    bodies = _receipt_bodies(settings, case.county)
+    assert any(message in body and fix in body for body in bodies)
     # the year counts it once
     inputs = _with(year)["2023"][case.county]
     named = _rows(
@@ -251,7 +269,7 @@ def test_a_signing_repeated_in_a_later_month_is_warned_in_the_receipt_naming_bot
 def test_a_project_code_valid_when_registered_is_accepted(
     year: tuple, case: cases.PlantedCode
 ) -> None:
-    _, engine = year
+    _, engine, _ = year
     codes = _rows(
         engine,
         "select f.project_code, s.status from fact_a4 f join submission s "
