@@ -121,6 +121,45 @@ class RunSettings(_Strict):
     parse_workers: int = Field(default=0, ge=0)
 
 
+class AdminCode(_Strict):
+    """One GB/T 2260 code and the years it was in force (config/admin_codes.yaml)."""
+
+    code: str = Field(pattern=r"^\d{6}$")
+    name: str
+    level: Literal["prefecture", "county"]
+    unit: str | None = None
+    valid_from: int = Field(ge=1980, le=2100)
+    valid_to: int | None = Field(default=None, ge=1980, le=2100)
+
+    def in_force(self, year: int) -> bool:
+        """Whether a project registered in `year` could carry this code."""
+        return self.valid_from <= year and (self.valid_to is None or year <= self.valid_to)
+
+
+class AdminCodesFile(_Strict):
+    codes: tuple[AdminCode, ...]
+
+
+def load_admin_codes(config_dir: Path = CONFIG_DIR, units: tuple[Unit, ...] = ()) -> AdminCodesFile:
+    """The prefecture's codes with their years, checked: unique, ordered years, known units."""
+    path = config_dir / "admin_codes.yaml"
+    table = _validated(AdminCodesFile, path)
+    names = {u.name for u in units}
+    seen: set[str] = set()
+    for i, entry in enumerate(table.codes):
+        where = f"{path}: key codes.{i}"
+        if entry.code in seen:
+            raise ConfigError(f"{where}.code: {entry.code} listed twice")
+        seen.add(entry.code)
+        if entry.valid_to is not None and entry.valid_to < entry.valid_from:
+            raise ConfigError(f"{where}.valid_to: before valid_from")
+        if (entry.level == "county") != (entry.unit is not None):
+            raise ConfigError(f"{where}.unit: a county code names its unit, the prefecture's none")
+        if names and entry.unit is not None and entry.unit not in names:
+            raise ConfigError(f"{where}.unit: {entry.unit} is not a registered unit")
+    return table
+
+
 class SettingsFile(_Strict):
     office: Office
     calendar: Calendar = Calendar()
@@ -316,6 +355,11 @@ class Settings:
                     )
         return targets
 
+    @cached_property
+    def admin_codes(self) -> AdminCodesFile:
+        """GB/T 2260 codes with their years, for 附件4 project codes (config/admin_codes.yaml)."""
+        return load_admin_codes(self.config_dir, self.units)
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.file.calendar.timezone)
@@ -409,7 +453,7 @@ class Settings:
 
     def validate(self) -> None:
         """Load every file now so a mistake surfaces before any mail is touched."""
-        _ = self.file, self.registry, self.industries, self.severities
+        _ = self.file, self.registry, self.industries, self.severities, self.admin_codes
         for path in sorted((self.config_dir / "targets").glob("*.yaml")):
             self.targets(int(path.stem))
 

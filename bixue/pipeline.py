@@ -34,7 +34,14 @@ def _ingest_batch(
     prior, statistics = history.history_for(engine, submissions)
     documents = history.documents_for(engine, submissions)
     submissions = history.check_history(
-        batch, submissions, prior, statistics, settings.severities, documents=documents
+        batch,
+        submissions,
+        prior,
+        statistics,
+        settings.severities,
+        documents=documents,
+        tz=settings.tz,
+        signings=history.signings_for(engine, submissions),
     )
     submissions = name_rows(apply_severities(submissions, settings.severities))
     rows = load.load_run(engine, period, batch, submissions, datetime.now(UTC))

@@ -15,10 +15,18 @@ def check_history(
 ) -> list[Submission]:
     """Check against earlier reports and the statistics, apply the configured severities, and
     name each problem's row (its project or activity) while the rows are still held."""
-    severities = settings_for(home).severities
-    prior, statistics = history.history_for(warehouse(home), submissions)
-    documents = history.documents_for(warehouse(home), submissions)
+    settings = settings_for(home)
+    severities = settings.severities
+    engine = warehouse(home)
+    prior, statistics = history.history_for(engine, submissions)
     checked = history.check_history(
-        messages, submissions, prior, statistics, severities, documents=documents
+        messages,
+        submissions,
+        prior,
+        statistics,
+        severities,
+        documents=history.documents_for(engine, submissions),
+        tz=settings.tz,
+        signings=history.signings_for(engine, submissions),
     )
     return name_rows(apply_severities(checked, severities))

@@ -15,6 +15,7 @@ from bixue.forms.parse import ParsedSheet
 from bixue.forms.spec import FORMS
 from bixue.model import Submission
 from bixue.rules.problem import Problem
+from bixue.rules.regions import check_regions
 from bixue.rules.validate import CellFailure, failures_of, run_suites
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,8 @@ def validate_submissions(
             if _column_absent(sheet, failure.field):
                 continue  # already one column_missing problem, not one per row
             sub.problems.append(to_problem(sheet, failure))
+    # The region segment depends on the code's year (config/admin_codes.yaml): checked in Python.
+    check_regions(s for s in submissions if s.period)
     for sub in submissions:
         sub.problems.sort(key=lambda p: (p.sheet or "", p.row or 0, p.column or "", p.rule))
     return submissions

@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from difflib import SequenceMatcher
 
@@ -14,7 +15,7 @@ from sqlalchemy import Engine
 
 from bixue.forms.derive import PREFECTURE_PLACES, project_key
 from bixue.forms.parse import ParsedSheet, norm
-from bixue.forms.spec import A3, A4, STAGES
+from bixue.forms.spec import A3, A4, FORMS, STAGES
 from bixue.model import LandedMessage, Submission
 from bixue.rules.catalog import HISTORY_RULES
 from bixue.rules.problem import Problem, Severity
@@ -141,6 +142,41 @@ def prior_reports(engine: Engine, year: int, period: str) -> list[PriorReport]:
         ]
 
 
+@dataclass(frozen=True)
+class PriorSigning:
+    """One line of an earlier, counted 新签约项目 sheet of the same county."""
+
+    unit: str
+    period: str
+    sheet: str
+    row: int
+    project: str  # normalised name (project_key)
+
+
+def prior_signings(engine: Engine, year: int, period: str) -> list[PriorSigning]:
+    """The year's counted new-signing lines before `period`, from the warehouse."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sql("history_county_signings"), {"first_period": f"{year:04d}-01", "period": period}
+        ).mappings()
+        return [
+            PriorSigning(
+                r["unit"], r["period"], r["sheet"], int(r["excel_row"]), norm(r["project_name"])
+            )
+            for r in rows
+        ]
+
+
+def signings_for(engine: Engine, submissions: Iterable[Submission]) -> list[PriorSigning]:
+    """The earlier signings a run's county ledgers are checked against."""
+    latest: dict[int, str] = {}
+    for sub in submissions:
+        if sub.period and any(s.form == "ledger_signings" for s in sub.sheets):
+            year = int(sub.period[:4])
+            latest[year] = max(latest.get(year, sub.period), sub.period)
+    return [s for year, last in latest.items() for s in prior_signings(engine, year, last)]
+
+
 def county_funds(engine: Engine, period: str) -> dict[str, Decimal]:
     """Each county's 州外 funds in the period's statistics, if they have arrived."""
     with engine.connect() as conn:
@@ -159,7 +195,7 @@ def _problem(
     severities: Mapping[str, str],
     value: str | None = None,
 ) -> Problem:
-    spec = A3 if rule.startswith("a3") else A4
+    spec = FORMS[sheet.form] if sheet else A3 if rule.startswith("a3") else A4
     level: Severity = "error" if severities.get(rule, "warning") == "error" else "warning"
     return Problem(
         rule=rule,
@@ -301,6 +337,99 @@ def check_funds(
                     )
 
 
+def _month(period: str) -> str:
+    """2023-03 -> 2023年3月, as a unit names its report."""
+    return f"{period[:4]}年{int(period[5:7])}月"
+
+
+def check_signings(
+    sub: Submission,
+    sheet: ParsedSheet,
+    prior: Iterable[PriorSigning],
+    severities: Mapping[str, str],
+) -> list[Problem]:
+    """A county's project is newly signed once: a name signed in an earlier month is flagged."""
+    first: dict[str, PriorSigning] = {}
+    for line in prior:
+        if line.unit == sub.unit and sub.period and line.period < sub.period:
+            first.setdefault(line.project, line)  # ordered by period: the earliest report
+    problems = []
+    frame = sheet.frame
+    for raw_name, excel_row in zip(frame["project_name"], frame["excel_row"], strict=True):
+        earlier = first.get(project_key(raw_name) or "")
+        if earlier is None:
+            continue
+        problems.append(
+            _problem(
+                "ledger_signings.repeated",
+                sheet,
+                excel_row,
+                "project_name",
+                f"项目“{raw_name}”已在{_month(earlier.period)}报表工作表「{earlier.sheet}」"
+                f"第{earlier.row}行作为新签约项目填报，本期（{_month(sub.period or '')}）工作表"
+                f"「{sheet.sheet}」第{excel_row}行再次填报。同一项目全年只计一次新签约。",
+                "如为同一项目，请从本期新签约项目中删除；如为新一期项目，需使用自己的项目名称"
+                "（如注明“二期”），并附该期的协议。",
+                severities,
+                str(raw_name),
+            )
+        )
+    return problems
+
+
+NOT_STARTED = {"a5": "a5.not_started", "ledger_trips": "ledger_trips.not_started"}
+
+
+def _as_date(value: object) -> date | None:
+    """A parsed start date: the parser gives ISO text; a date or datetime is taken as is."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _local_day(when: datetime, tz: tzinfo) -> date:
+    return (when if when.tzinfo else when.replace(tzinfo=tz)).astimezone(tz).date()
+
+
+def check_not_started(
+    sub: Submission, sheet: ParsedSheet, tz: tzinfo, severities: Mapping[str, str]
+) -> list[Problem]:
+    """A trip or activity that starts after its mail was received has not happened yet."""
+    rule = NOT_STARTED.get(sheet.form)
+    frame = sheet.frame
+    if rule is None or sub.received_at is None or "dates_start" not in frame:
+        return []
+    received = _local_day(sub.received_at, tz)
+    problems = []
+    for start, dates, excel_row in zip(
+        frame["dates_start"], frame["dates"], frame["excel_row"], strict=True
+    ):
+        start_day = _as_date(start)
+        if start_day is None or start_day <= received:
+            continue  # unreadable dates are the date_range rule's to report
+        problems.append(
+            _problem(
+                rule,
+                sheet,
+                excel_row,
+                "dates",
+                f"活动起始日期{start_day.month}月{start_day.day}日晚于本报表的收件日期"
+                f"{received.month}月{received.day}日，活动尚未开展。",
+                "请在活动开展后的月份报送；如起止时间填错，请更正后重新报送。",
+                severities,
+                dates if isinstance(dates, str) else None,
+            )
+        )
+    return problems
+
+
 def check_history(
     messages: Iterable[LandedMessage],
     submissions: list[Submission],
@@ -308,12 +437,18 @@ def check_history(
     statistics: Mapping[str, Mapping[str, Decimal]],
     severities: Mapping[str, str],
     documents: Iterable[Document] = (),
+    *,
+    tz: tzinfo | None = None,
+    signings: Iterable[PriorSigning] = (),
 ) -> list[Submission]:
     """Attach every cross-submission problem; `statistics` is keyed by report month.
 
     `documents` are those of earlier recorded mail (prior_documents); this batch's own are
-    added here.
+    added here. With `tz` (the office's time zone), trips and activities are also checked
+    against the day their mail was received; `signings` are the county signings of earlier
+    months.
     """
+    earlier_signings = list(signings)
     messages = list(messages)
     known = {(d.message_sha256, d.filename) for d in documents}
     batch = [
@@ -331,6 +466,10 @@ def check_history(
             if sheet.form == "a3" and sub.period:
                 evidence = Evidence.of(everything, sub.unit, sub.period)
                 sub.problems.extend(check_projects(sub, sheet, earlier, evidence, severities))
+            if sheet.form == "ledger_signings" and sub.period:
+                sub.problems.extend(check_signings(sub, sheet, earlier_signings, severities))
+            if tz is not None:
+                sub.problems.extend(check_not_started(sub, sheet, tz, severities))
         if sub.period:
             check_funds([sub], statistics.get(sub.period, {}), severities)
     return submissions

@@ -233,8 +233,8 @@ class YearWriter:
         rng = rng_for(self.seed, "send", unit.name, month)
         late = (unit.name, month) in self.plan.late
         resends = [b for b in books if (unit.name, month, b) in self.plan.resubmissions]
-        day = rng.randint(21, 25) if late else rng.randint(10, 16 if resends else 20)
-        last_day = 25 if late else (17 if resends else 20)
+        day = rng.randint(21, 25) if late else self.world.report_day(unit.name, month)
+        last_day = 25 if late else self.settings.deadline_day
         bundled = index % 2 == 0
         groups = [list(books)] if bundled else [[b] for b in books]
         encoding = NAME_ENCODINGS[index % len(NAME_ENCODINGS)]

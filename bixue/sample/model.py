@@ -12,6 +12,7 @@ from datetime import date
 
 from bixue.config import ConfigError, Settings, Unit
 from bixue.forms.spec import A3, A4, A5, LEADER_KINDS, STAGES, TRIP_SCOPES
+from bixue.sample import cases
 from bixue.sample import words as w
 
 Record = dict[str, object]
@@ -19,6 +20,9 @@ Record = dict[str, object]
 # Monthly chance that a project moves on from each stage (在谈, 已签约, 已开工, 已竣工).
 ADVANCE = (0.22, 0.25, 0.12, 0.3)
 MAX_PROJECTS = 10
+# A unit's monthly mail goes out on one of these days (late mail aside): trips and activities it
+# lists took place before it.
+REPORT_DAYS = (10, 16)
 
 
 def rng_for(seed: int, *parts: object) -> random.Random:
@@ -50,9 +54,15 @@ def unit_themes(unit: Unit) -> tuple[str, ...]:
 
 
 def _day_range(rng: random.Random, month: int, *, last_day: int = 25) -> str:
+    """A few days inside the month that end by `last_day`."""
     start = rng.randint(1, last_day - 3)
     end = start + rng.choice((0, 1, 1, 2, 2, 3))
     return f"{month}月{start}日至{month}月{end}日"
+
+
+def report_day(seed: int, unit: str, month: int) -> int:
+    """The day of `month` a unit mails its report (when on time)."""
+    return rng_for(seed, "report-day", unit, month).randint(*REPORT_DAYS)
 
 
 def _investment(rng: random.Random) -> float:
@@ -82,9 +92,17 @@ class Project:
     signed_on: date | None
     issue: str
     issue_due: int = 12
+    amounts: dict[int, float] = field(default_factory=dict)  # month -> 亿元 where it changed
+    last_month: int = 12
 
     def stage(self, month: int) -> str:
         return self.stages[month]
+
+    def reported(self, month: int) -> bool:
+        return self.first_month <= month <= self.last_month
+
+    def amount(self, month: int) -> float:
+        return self.amounts.get(month, self.investment)
 
     def stage_since(self, month: int) -> int:
         """The month the project reached its current stage (for progress wording)."""
@@ -99,7 +117,7 @@ class Project:
             "project_name": self.name,
             "partner": self.partner.name,
             "site": self.site,
-            "investment_yi": self.investment,
+            "investment_yi": self.amount(month),
             "content": self.content,
             "stage": self.stage(month),
             "progress": self._progress(month),
@@ -156,16 +174,44 @@ def _signed_on(
     return None
 
 
+def _planted_project(case: cases.PlantedProject, year: int, seed: int) -> Project:
+    """A scripted project (bixue.sample.cases): stages and amounts as the case gives them."""
+    rng = rng_for(seed, "planted-project", case.name)
+    first = case.stages[0][0]
+    stages, amounts = {}, {}
+    for month in range(first, 13):
+        stages[month] = [stage for start, stage in case.stages if start <= month][-1]
+        amounts[month] = [amount for start, amount in case.amounts if start <= month][-1]
+    _template, content = rng.choice(w.PROJECTS[case.theme])
+    n = rng.choice(w.CAPACITIES)
+    problem, helper = rng.choice(w.ISSUES)
+    return Project(
+        unit=case.unit,
+        name=case.name,
+        partner=w.firm(rng, case.theme),
+        site=case.site,
+        investment=amounts[first],
+        content=content.format(n=n),
+        first_month=first,
+        stages=stages,
+        signed_on=case.signed_on,
+        issue=f"1.{problem}；2.需{helper}协同配合；3.建议{year}年12月底前完成。",
+        amounts=amounts,
+        last_month=case.last_month,
+    )
+
+
 def _make_projects(unit: Unit, counties: list[str], year: int, seed: int) -> list[Project]:
     rng = rng_for(seed, "projects", unit.name)
     themes = unit_themes(unit)
+    planted = [_planted_project(c, year, seed) for c in cases.PROJECTS if c.unit == unit.name]
     count = rng.randint(3, 6)
     first_months = [1] * count
     for month in range(2, 13):
-        if len(first_months) < MAX_PROJECTS and rng.random() < 0.3:
+        if len(first_months) + len(planted) < MAX_PROJECTS and rng.random() < 0.3:
             first_months.append(month)
-    projects: list[Project] = []
-    names: set[str] = set()
+    projects: list[Project] = list(planted)
+    names: set[str] = {p.name for p in planted}
     for first in first_months:
         theme = rng.choice(themes)
         site = unit.name if unit.category == "county" else _group_site(rng, theme, counties)
@@ -198,7 +244,7 @@ def _make_projects(unit: Unit, counties: list[str], year: int, seed: int) -> lis
                 issue_due=due,
             )
         )
-    return projects
+    return sorted(projects, key=lambda p: p.first_month)  # stable: planted first in their month
 
 
 def _group_site(rng: random.Random, theme: str, counties: list[str]) -> str:
@@ -271,6 +317,9 @@ def _make_funds_projects(
             start = f"{year}年{start_month}月"
         code_year = year if rng.random() < 0.7 else year - 1
         admin = units[site].admin_code or "532300"
+        planted = [c for c in cases.CODES if c.unit == unit.name]
+        if planted and not out:  # the unit's first project (reported all year) carries the case
+            site, code_year, admin = planted[0].site, planted[0].code_year, planted[0].region
         out.append(
             FundsProject(
                 name=template.format(n=n, s=w.short_place(site)),
@@ -369,11 +418,12 @@ def make_statistics(settings: Settings, year: int, seed: int) -> Statistics:
     rng = rng_for(seed, "statistics")
     counties = [u.name for u in settings.units if u.category == "county"]
     stats = Statistics(counties=counties, industries=settings.industries)
-    stats.negative_growth = tuple(rng.sample(counties, min(2, len(counties))))
+    others = [c for c in counties if c != cases.ZERO_BASE_COUNTY]
+    stats.negative_growth = tuple(rng.sample(others, min(2, len(others))))
     stats.no_fdi = tuple(
         rng.sample(
-            [c for c in counties if c not in stats.negative_growth],
-            min(2, max(len(counties) - 2, 0)),
+            [c for c in others if c not in stats.negative_growth],
+            min(2, max(len(others) - 2, 0)),
         )
     )
     for industry in stats.industries:
@@ -394,7 +444,7 @@ def make_statistics(settings: Settings, year: int, seed: int) -> Statistics:
                 growth = rng.uniform(1.05, 1.45)
             stats.funds[county, industry] = (
                 prior * growth,
-                prior,
+                0.0 if county == cases.ZERO_BASE_COUNTY else prior,  # no prior-year base
                 rng.uniform(0.45, 0.85),
                 rng.uniform(0.45, 0.85),
             )
@@ -445,6 +495,10 @@ class SampleWorld:
         self.stats = make_statistics(settings, year, seed)
         self._signings: dict[tuple[str, int], list[Record]] = {}
 
+    def report_day(self, unit: str, month: int) -> int:
+        """The day the unit's on-time report for `month` goes out."""
+        return report_day(self.seed, unit, month)
+
     def _group_funds(self, name: str) -> float:
         try:
             target = self.settings.targets(self.year).groups.get(name)
@@ -482,7 +536,7 @@ class SampleWorld:
         ]
 
     def a3(self, unit: str, month: int) -> list[Record]:
-        return [p.record(month) for p in self.projects[unit] if p.first_month <= month]
+        return [p.record(month) for p in self.projects[unit] if p.reported(month)]
 
     def signings(self, unit: str, month: int) -> list[Record]:
         """This month's new signings: the unit's ≥5亿 projects signed now plus smaller ones."""
@@ -505,10 +559,24 @@ class SampleWorld:
                 )
         extra = rng.choices((0, 1, 2, 3), weights=(30, 35, 25, 10))[0]
         themes = unit_themes(self.units[unit])
+        # A name signed in an earlier month is a new phase here, and says so (the planted
+        # repetition aside: bixue.sample.cases.REPEATED_SIGNING).
+        used = {str(r["project_name"]) for m in range(1, month) for r in self.signings(unit, m)}
+        used |= {p.name for p in self.projects.get(unit, [])}
+        case = cases.REPEATED_SIGNING
+        for when, signed_on, amount in (case.first, case.again) if case.county == unit else ():
+            if when == month:
+                out.append(self._signing(rng, unit, case.name, case.theme, signed_on, amount))
         for _ in range(max(0, min(extra, 4 - len(out)))):
             theme = rng.choice(themes)
             template, _content = rng.choice(w.PROJECTS[theme])
             name = template.format(n=rng.choice((1, 2, 3)), s=w.short_place(unit))
+            for phase in ("二期", "三期", "四期", "五期"):
+                if name not in used and name != case.name:
+                    break
+                name = template.format(n=rng.choice((1, 2, 3)), s=w.short_place(unit))
+                name = name.removesuffix("项目") + f"（{phase}）项目"
+            used.add(name)
             amount = rng.uniform(0.2, 0.95) if rng.random() < 0.45 else rng.uniform(1.0, 4.9)
             out.append(
                 {
@@ -524,11 +592,24 @@ class SampleWorld:
         self._signings[key] = out
         return out
 
+    def _signing(
+        self, rng: random.Random, unit: str, name: str, theme: str, signed_on: date, amount: float
+    ) -> Record:
+        return {
+            "project_name": name,
+            "partner": w.firm(rng, theme).name,
+            "site": unit,
+            "signed_on": signed_on,
+            "investment_yi": amount,
+            "evidence": "投资协议",
+        }
+
     def trips(self, county: str, month: int) -> list[Record]:
         rng = rng_for(self.seed, "trips", county, month)
         count = rng.choices((0, 1, 2, 3, 4), weights=(20, 35, 25, 13, 7))[0]
         tops = w.county_top_titles(county)
         themes = unit_themes(self.units[county])
+        last_day = self.report_day(county, month)
         out: list[Record] = []
         for _ in range(count):
             kind = rng.choices(LEADER_KINDS, weights=(75, 18, 7))[0]
@@ -541,10 +622,11 @@ class SampleWorld:
             theme = w.THEME_NAMES[rng.choice(themes)]
             visited = [w.firm(rng, rng.choice(themes)).short for _ in range(rng.randint(2, 4))]
             firms = "、".join(visited)
+            trip = _distinct(f"赴{_city(place)}开展{theme}产业招商活动", out, "trip")
             out.append(
                 {
-                    "trip": f"赴{_city(place)}开展{theme}产业招商活动",
-                    "dates": _day_range(rng, month),
+                    "trip": trip,
+                    "dates": _day_range(rng, month, last_day=last_day),
                     "place": place,
                     "scope": scope,
                     "leader": self._leader(kind, tops, rng),
@@ -553,7 +635,26 @@ class SampleWorld:
                     "evidence": rng.choice(w.TRIP_EVIDENCE),
                 }
             )
+        for case in cases.TRIPS:
+            if (case.county, case.month) == (county, month):
+                out.append(self._planted_trip(case, tops, rng))
         return out
+
+    def _planted_trip(
+        self, case: cases.PlantedTrip, tops: tuple[str, str], rng: random.Random
+    ) -> Record:
+        themes = unit_themes(self.units[case.county])
+        firms = "、".join(w.firm(rng, rng.choice(themes)).short for _ in range(3))
+        return {
+            "trip": case.trip,
+            "dates": case.dates,
+            "place": case.place,
+            "scope": case.scope,
+            "leader": f"{self._name('county-top', tops[0])}（{tops[0]}）",
+            "leader_kind": LEADER_KINDS[0],
+            "companies": f"拜访{firms}，就项目落地选址及合作方式进行洽谈",
+            "evidence": w.TRIP_EVIDENCE[0],
+        }
 
     def _leader(self, kind: str, tops: tuple[str, str], rng: random.Random) -> str:
         if kind == LEADER_KINDS[0]:
@@ -583,6 +684,7 @@ class SampleWorld:
             for p in self.projects.get(group, [])
             if p.signed_on and p.signed_on.month == month
         ]
+        last_day = self.report_day(group, month)
         out: list[Record] = []
         for index in range(count):
             theme = w.THEME_NAMES[rng.choice(themes)]
@@ -599,10 +701,11 @@ class SampleWorld:
             title = rng.choice(w.PREFECTURE_LEADERS + w.PREFECTURE_TOP[1:])
             participants = rng.sample(self.counties, 2) + rng.sample(w.PREFECTURE_DEPARTMENTS, 2)
             intents = rng.randint(1, min(5, n_firms))
+            name = _distinct(name, out, "activity")
             out.append(
                 {
                     "activity": name,
-                    "dates": _day_range(rng, month),
+                    "dates": _day_range(rng, month, last_day=last_day),
                     "place": place,
                     "leader": f"{self._name('prefecture', title)}（{title}）" if has_leader else "",
                     "lead_unit": lead_unit,
@@ -612,7 +715,38 @@ class SampleWorld:
                     "signed_projects": "、".join(signed_now) if index == 0 and signed_now else "无",
                 }
             )
+        for case in cases.ACTIVITIES:
+            if group in case.groups and case.month == month:
+                out.append(self._planted_activity(case))
         return out
+
+    def _planted_activity(self, case: cases.PlantedActivity) -> Record:
+        """The same record from every group that reports the case (one event, several reports)."""
+        rng = rng_for(self.seed, "planted-activity", case.activity)
+        theme = unit_themes(self.units[case.groups[0]])[0]
+        firms = "、".join(w.firm(rng, theme).name for _ in range(case.firms))
+        title = case.leader_title
+        return {
+            "activity": case.activity,
+            "dates": case.dates,
+            "place": case.place,
+            "leader": f"{self._name('prefecture', title)}（{title}）" if title else "",
+            "lead_unit": case.lead_unit,
+            "participants": case.participants,
+            "companies": firms,
+            "talks": f"与{case.firms}家企业开展洽谈，达成合作意向{min(2, case.firms)}个",
+            "signed_projects": "无",
+        }
+
+
+def _distinct(name: str, earlier: list[Record], key: str) -> str:
+    """A second event of the same name in one month is told apart, as clerks do: （第2场）."""
+    taken = {r[key] for r in earlier}
+    number = 2
+    unique = name
+    while unique in taken:
+        unique, number = f"{name}（第{number}场）", number + 1
+    return unique
 
 
 def _city(place: str) -> str:

@@ -4,8 +4,10 @@ projects do not vanish, and 附件4 funds stay within the statistics."""
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
@@ -18,8 +20,11 @@ from bixue.rules.history import (
     Document,
     Evidence,
     PriorReport,
+    PriorSigning,
     check_funds,
+    check_not_started,
     check_projects,
+    check_signings,
 )
 from bixue.rules.problem import Problem
 from tests.factories import submission
@@ -118,3 +123,88 @@ def test_a_severity_for_an_unknown_rule_is_refused(tmp_path: Path) -> None:
     (config / "checks.yaml").write_text("severity:\n  a3.made_up: warning\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"checks\.yaml：键 severity\.a3\.made_up"):
         Settings(home=tmp_path, config_dir=config).validate()
+
+
+def _dated(form: str, dates: list[tuple[str, str | None]]) -> ParsedSheet:
+    """A dated sheet as the parser gives it: 起止时间 and its start as ISO text."""
+    frame = pd.DataFrame(
+        [
+            {"excel_row": 6 + i, "dates": text, "dates_start": start}
+            for i, (text, start) in enumerate(dates)
+        ]
+    )
+    return ParsedSheet(
+        form, "外出招商" if form == "ledger_trips" else "Sheet1", frame, {"dates": 2}
+    )
+
+
+CST = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.mark.parametrize(
+    ("form", "received", "flagged"),
+    [
+        # received 1-11 10:00 Beijing time: the 1月15日 trip has not happened yet
+        ("ledger_trips", datetime(2023, 1, 11, 2, 0, tzinfo=UTC), [7]),
+        ("a5", datetime(2023, 1, 11, 2, 0, tzinfo=UTC), [7]),
+        # received 1-14 23:30 UTC is 1-15 in Beijing: the trip starts that day
+        ("ledger_trips", datetime(2023, 1, 14, 23, 30, tzinfo=UTC), []),
+        ("ledger_trips", datetime(2023, 1, 20, 9, 0, tzinfo=CST), []),
+        ("a3", datetime(2023, 1, 11, 2, 0, tzinfo=UTC), []),  # not a dated form
+        ("ledger_trips", None, []),  # no receipt time: nothing to compare with
+    ],
+)
+def test_a_trip_or_activity_starting_after_its_mail_was_received_is_not_yet_held(
+    form: str, received: datetime | None, flagged: list[int]
+) -> None:
+    sub = submission(period="2023-01", received_at=received)
+    sheet = _dated(
+        form,
+        [("1月5日至1月8日", "2023-01-05"), ("1月15日至1月18日", "2023-01-15"), ("", None)],
+    )
+    found = check_not_started(sub, sheet, CST, {})
+    assert [(p.row, p.severity, p.value) for p in found] == [
+        (row, "warning", "1月15日至1月18日") for row in flagged
+    ]
+    for problem in found:
+        assert problem.rule == f"{form}.not_started" and problem.column == "C"
+        assert "活动尚未开展" in problem.message and "请在活动开展后的月份报送" in (
+            problem.fix or ""
+        )
+
+
+SIGNED = [
+    PriorSigning("禄丰市", "2023-03", "新签约项目", 6, "硅材料项目"),
+    PriorSigning("禄丰市", "2023-04", "新签约项目", 7, "硅材料项目"),
+    PriorSigning("禄丰市", "2023-04", "新签约项目", 6, "钛白粉项目"),
+    PriorSigning("南华县", "2023-02", "新签约项目", 6, "茶叶加工项目"),
+]
+
+
+@pytest.mark.parametrize(
+    ("period", "names", "expected"),
+    [
+        # named like an earlier month's signing (after normalising): flagged against the first
+        ("2023-05", ["硅材料 项目", "新项目"], [(6, "2023年3月报表工作表「新签约项目」第6行")]),
+        ("2023-05", ["钛白粉项目"], [(6, "2023年4月报表工作表「新签约项目」第6行")]),
+        ("2023-05", ["茶叶加工项目"], []),  # another county's project
+        ("2023-04", ["钛白粉项目"], []),  # the same month again (a resubmission) is not earlier
+        ("2023-05", ["硅材料（二期）项目"], []),  # a new phase with its own name
+    ],
+)
+def test_a_signing_repeated_from_an_earlier_month_is_flagged_naming_both_rows(
+    period: str, names: list[str], expected: list[tuple[int, str]]
+) -> None:
+    sub = submission(period=period, workbook="ledger")
+    frame = pd.DataFrame([{"excel_row": 6 + i, "project_name": n} for i, n in enumerate(names)])
+    sheet = ParsedSheet("ledger_signings", "新签约项目", frame, {"project_name": 1})
+    found = check_signings(sub, sheet, SIGNED, {})
+    assert [(p.row, p.rule, p.column, p.severity) for p in found] == [
+        (row, "ledger_signings.repeated", "B", "warning") for row, _ in expected
+    ]
+    for problem, (row, earlier) in zip(found, expected, strict=True):
+        assert earlier in problem.message
+        assert (
+            f"本期（{period[:4]}年{int(period[5:])}月）工作表「新签约项目」第{row}行"
+            in problem.message
+        )

@@ -1,7 +1,7 @@
 """problem: item, the row's 项目名称 or 活动名称 a problem is about
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 
 Receipts name the row's project or activity beside its row number; keeping it lets every later
 view of a problem (status, a unit's history) name it too. Rows recorded before keep NULL.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

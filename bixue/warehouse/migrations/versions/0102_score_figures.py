@@ -1,7 +1,7 @@
 """score figures: the figures behind each audited measure (本年累计, 上年同期, 目标)
 
 Revision ID: 0102
-Revises: 0100
+Revises: 0101
 Create Date: 2026-12-01 10:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0102"
-down_revision = "0100"
+down_revision = "0101"
 branch_labels = None
 depends_on = None
 
