@@ -180,7 +180,7 @@ def test_the_installed_command_prints_the_same_chinese_help(tmp_path: Path, path
 
 
 USAGE_ERRORS = [
-    (["status"], "缺少必需的参数：--period"),
+    (["ingest"], "缺少必需的参数：--period"),
     (["units", "--format", "xml"], "参数 --format：无效的选项值：'xml'（可选：'json', 'table'）"),
     (["templates", "--out", "t", "--year", "二〇二四"], "参数 --year：无效的整数：'二〇二四'"),
     (["unknown-command"], "参数 命令：无效的选项值：'unknown-command'"),

@@ -398,7 +398,7 @@ def register(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentPar
     what_if.add_argument(
         "--input",
         required=True,
-        help="CSV：unit,indicator,value[,target]，或 export scores 导出的文件（UTF-8 或 GBK）",
+        help="CSV 文件：unit,indicator,value[,target]，或导出的得分文件（可用电子表格软件另存）",
     )
     what_if.add_argument("--output", required=True, help="写入的 CSV 文件（列与 export 相同）")
     what_if.set_defaults(func=cmd_score_measures)

@@ -83,5 +83,5 @@ def test_a_wrong_code_table_is_refused_naming_the_entry(
     shutil.copytree(CONFIG_DIR, config)
     path = config / "admin_codes.yaml"
     path.write_text(path.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match=rf"admin_codes\.yaml: key codes\.\d+\.?{key}"):
+    with pytest.raises(ConfigError, match=rf"admin_codes\.yaml(: key|：键) codes\.\d+\.?{key}"):
         Settings(home=tmp_path, config_dir=config).validate()

@@ -183,7 +183,7 @@ def test_a_county_without_a_prior_year_base_has_no_growth_and_scores_nothing_for
     )
 
 
-def test_a_trip_reported_in_a_later_quarter_counts_in_the_quarter_it_happened(
+def test_a_trip_reported_after_its_quarter_closed_counts_in_the_year_only(
     year: tuple, tmp_path: Path
 ) -> None:
     case = cases.LATE_REPORTED_TRIP
@@ -196,8 +196,11 @@ def test_a_trip_reported_in_a_later_quarter_counts_in_the_quarter_it_happened(
     )
     assert (period, str(start)[:10]) == ("2023-04", "2023-03-28")
     before, after = _with(year), _without(year, tmp_path, "ledger_trips", "trip", case.trip)
-    assert _change(before["2023Q1"], after["2023Q1"], "top_leader_trips") == {case.county: 1}
+    # D16: a closed quarter reads only its own reports, so its score cannot change afterwards;
+    # the trip is not moved into Q2 either (it did not happen then): it counts in the year
+    assert _change(before["2023Q1"], after["2023Q1"], "top_leader_trips") == {}
     assert _change(before["2023Q2"], after["2023Q2"], "top_leader_trips") == {}
+    assert _change(before["2023"], after["2023"], "top_leader_trips") == {case.county: 1}
 
 
 def test_only_the_planted_few_trips_and_activities_are_listed_before_they_start(

@@ -345,7 +345,8 @@ def test_the_demo_years_counts_read_the_same_in_quarters_and_year(year: tuple) -
     for unit in settings.units:
         once = ("signed", "top_leader_trips") if unit.category == "county" else ("activities",)
         for key in once:
-            assert sum(q[unit.name][key] for q in quarters) == annual[unit.name][key], (unit, key)
+            # D16: an event first reported after its quarter closed counts in the year only
+            assert sum(q[unit.name][key] for q in quarters) <= annual[unit.name][key], (unit, key)
         if unit.category == "group":
             for key in ("talks_5yi", "new_signed_5yi", "new_signed_10yi"):
                 seen = [q[unit.name][key] for q in quarters]
