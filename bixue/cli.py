@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bixue.config import ConfigError, Settings, load_settings
+from bixue.runlock import RunLockBusyError
 from bixue.warehouse.db import WarehouseMissingError
 
 
@@ -289,6 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError, WarehouseMissingError) as exc:
         print(f"bixue: {exc}", file=sys.stderr)
         return 2
+    except RunLockBusyError as exc:  # another run holds the home: nothing was done
+        print(f"bixue: {exc}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

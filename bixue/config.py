@@ -119,6 +119,9 @@ class RunSettings(_Strict):
     # Processes that parse a batch's workbooks when it has many (0: one per core; 1: parse in
     # the run's own process). Parsing is most of a large month's work and needs no database.
     parse_workers: int = Field(default=0, ge=0)
+    # One run at a time per home: a second run waits this many seconds for the first, then
+    # ends saying who holds the home.
+    lock_wait_seconds: float = Field(default=300.0, ge=0)
 
 
 class SettingsFile(_Strict):
@@ -364,6 +367,20 @@ class Settings:
         """Processes parsing workbooks (BIXUE_PARSE_WORKERS overrides; 0 is one per core)."""
         workers = int(_env("BIXUE_PARSE_WORKERS") or self.file.run.parse_workers)
         return workers or os.cpu_count() or 1
+
+    @property
+    def lock_wait_seconds(self) -> float:
+        """How long a run waits for another run on the home (BIXUE_LOCK_WAIT_SECONDS overrides)."""
+        value = _env("BIXUE_LOCK_WAIT_SECONDS")
+        if not value:
+            return self.file.run.lock_wait_seconds
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise ConfigError(f"BIXUE_LOCK_WAIT_SECONDS：应为秒数，实为 {value!r}") from None
+        if seconds < 0:
+            raise ConfigError(f"BIXUE_LOCK_WAIT_SECONDS：不能为负数（{value}）")
+        return seconds
 
     @property
     def landing_path(self) -> Path:

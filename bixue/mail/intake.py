@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bixue.config import ConfigError
+from bixue.crashpoint import crash_point
 from bixue.mail.imap import ImapKey, ImapSource, UidValidityChangedError
 from bixue.mail.landing import flush_to_disk, store_attachment, store_raw_message
 from bixue.mail.message import LIMITS, Limits, authentication_problem, parse_message
@@ -130,7 +131,10 @@ def land_message(
 def land_messages(landing: Path, raws: list[RawMessage]) -> list[LandedMessage]:
     """Every message landed, and on disk before it is returned (one flush for them all)."""
     policy = IntakePolicy.from_env()
-    landed = [land_message(landing, raw, policy, sync=False) for raw in raws]
+    landed = []
+    for raw in raws:
+        landed.append(land_message(landing, raw, policy, sync=False))
+        crash_point("mid-landing")
     if landed:
         flush_to_disk()
     return landed
@@ -235,13 +239,29 @@ def fetch_new(source: MailSource, engine: Engine) -> list[RawMessage]:
     ledger row and flag now. Neither is read in again.
     """
     if not isinstance(source, ImapSource):
-        return fetch_messages(source)
+        raws = _fetch_new_local(source, engine)
+        crash_point("after-fetch")
+        return raws
     for _attempt in range(3):
         try:
-            return _fetch_new_imap(source, engine)
+            raws = _fetch_new_imap(source, engine)
+            crash_point("after-fetch")
+            return raws
         except UidValidityChangedError:
             continue  # the folder was recreated mid-run: list it again, resync by hash
     raise UidValidityChangedError(f"{source.mailbox}: UIDVALIDITY keeps changing")
+
+
+def _fetch_new_local(source: MailSource, engine: Engine) -> list[RawMessage]:
+    """Every message; one the warehouse already holds is flagged now (a crash stopped it)."""
+    recorded = _recorded(engine)
+    out = []
+    for raw in fetch_messages(source):
+        if hashlib.sha256(raw.raw).hexdigest() in recorded:
+            source.mark_processed(raw.source_key)
+        else:
+            out.append(raw)
+    return out
 
 
 def _fetch_new_imap(source: ImapSource, engine: Engine) -> list[RawMessage]:
@@ -310,4 +330,5 @@ def mark_processed(
             if before_flag is not None:
                 before_flag(msg)
             source.mark_processed(msg.source_key)
+        crash_point("mid-mark")
     return len(done)

@@ -32,7 +32,9 @@ def upgrade() -> None:
         batch.alter_column("sent_at", existing_type=sa.Text(), nullable=True)
     op.add_column("message", sa.Column("noticed_at", sa.Text(), nullable=True))
     op.add_column("submission", sa.Column("sheets", sa.Text(), nullable=True))
-    op.execute("update message set noticed_at = coalesce(processed_at, '') where noticed_at is null")
+    op.execute(
+        "update message set noticed_at = coalesce(processed_at, '') where noticed_at is null"
+    )
 
 
 def downgrade() -> None:
