@@ -77,7 +77,9 @@ def inbox(engine: Engine, settings: Settings, period: str) -> list[dict[str, Any
         attachments[att["message_sha256"]].append(dict(att))
     out: list[dict[str, Any]] = []
     for digest, row in messages.items():
-        wanted = periods[digest] or {_local_month(settings, row["received_at"]) or ""}
+        # the forms' period, else the month received, else (no Received:, no Date:) landed
+        arrived = row["received_at"] or row["processed_at"]
+        wanted = periods[digest] or {_local_month(settings, arrived) or ""}
         if period not in wanted:
             continue
         stored = attachments[digest]

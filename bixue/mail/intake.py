@@ -259,6 +259,7 @@ def _fetch_new_local(source: MailSource, engine: Engine) -> list[RawMessage]:
     for raw in fetch_messages(source):
         if hashlib.sha256(raw.raw).hexdigest() in recorded:
             source.mark_processed(raw.source_key)
+            crash_point("mid-mark")
         else:
             out.append(raw)
     return out
