@@ -233,19 +233,19 @@ def test_undecodable_name_is_replaced_by_a_generated_flagged_name() -> None:
     ("disposition", "name", "flagged"),
     [
         # Latin-1 bytes labelled UTF-8: the GB18030 fallback reads Chinese that is not a name.
-        (b"attachment; filename*=utf-8''Dij%F6rt.xlsx", "Dij鰎t.xlsx", True),
-        (b'attachment; filename="Dij\xf6rt.xlsx"', "Dij鰎t.xlsx", True),
+        (b"attachment; filename*=utf-8''Dij%F6rt.xlsx", "Dij鰎t.xlsx", 1),
+        (b'attachment; filename="Dij\xf6rt.xlsx"', "Dij鰎t.xlsx", 1),
         # Raw GBK from an old Chinese client: the same fallback, and plainly Chinese.
-        (b'attachment; filename="' + "附件3报表.xlsx".encode("gbk") + b'"', "附件3报表.xlsx", False),
+        (b'attachment; filename="' + "附件3报表.xlsx".encode("gbk") + b'"', "附件3报表.xlsx", 0),
     ],
     ids=["mislabelled-latin1", "raw-latin1", "raw-gbk"],
 )
 def test_a_charset_fallback_that_is_a_guess_keeps_the_name_but_flags_it(
-    disposition: bytes, name: str, flagged: bool
+    disposition: bytes, name: str, flagged: int
 ) -> None:
     headers = b"Content-Type: application/octet-stream\r\nContent-Disposition: " + disposition
     att = parse_message(_mail(_part(headers + b"\r\n"))).attachments[0]
-    assert (att.filename, att.name_flagged) == (name, flagged)
+    assert (att.filename, att.name_flagged) == (name, bool(flagged))
 
 
 def test_nameless_binary_part_is_an_attachment_with_a_generated_name() -> None:
