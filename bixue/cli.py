@@ -187,6 +187,8 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     status = month_status(connect_readonly(settings.warehouse_url), settings, args.period)
+    if settings.sender_check_warning:
+        print(f"bixue: {settings.sender_check_warning}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(status, ensure_ascii=False, indent=2))
         return 0

@@ -101,6 +101,12 @@ class Office(_Strict):
 class MailboxSettings(_Strict):
     kind: Literal["maildir", "imap"] = "maildir"
     path: str = "mailbox"
+    # Our receiving server's authserv-id: a submission counts only when that server's own
+    # Authentication-Results header says the sender passed.
+    authserv_id: str = ""
+    # required: reading an IMAP mailbox with no authserv_id is refused; off: the office turned
+    # the check off on purpose, and every status says so.
+    sender_check: Literal["required", "off"] = "required"
 
 
 class MailOutSettings(_Strict):
@@ -308,6 +314,41 @@ class Settings:
         if kind not in ("maildir", "imap"):
             raise ConfigError(f"BIXUE_MAILBOX: must be maildir or imap, not {kind!r}")
         return kind
+
+    @property
+    def sender_check_off(self) -> bool:
+        """The office turned the sender check off (BIXUE_MAIL_SENDER_CHECK=off overrides)."""
+        value = _env("BIXUE_MAIL_SENDER_CHECK", self.file.mailbox.sender_check).strip().lower()
+        if value not in ("required", "off"):
+            raise ConfigError(f"BIXUE_MAIL_SENDER_CHECK：应为 required 或 off，实为 {value!r}")
+        return value == "off"
+
+    @property
+    def authserv_id(self) -> str:
+        """Whose Authentication-Results count: ours (BIXUE_MAIL_AUTHSERV_ID overrides); "": none."""
+        if self.sender_check_off:
+            return ""
+        return _env("BIXUE_MAIL_AUTHSERV_ID", self.file.mailbox.authserv_id).strip()
+
+    @property
+    def sender_check_warning(self) -> str | None:
+        """The sentence every status carries while IMAP mail counts with nobody checking senders."""
+        if self.mailbox_kind == "imap" and self.sender_check_off:
+            return (
+                "注意：发件人认证检查已关闭（mailbox.sender_check: off），"
+                "冒用已登记单位邮箱地址发来的报表也会被受理。"
+            )
+        return None
+
+    def require_sender_check(self) -> None:
+        """An IMAP mailbox is read only with the sender check set up, or turned off on purpose."""
+        if self.mailbox_kind == "imap" and not self.authserv_id and not self.sender_check_off:
+            raise ConfigError(
+                "未配置发件人认证：读取 IMAP 邮箱前须设置收件服务器的认证标识（settings.yaml 中"
+                " mailbox.authserv_id 或环境变量 BIXUE_MAIL_AUTHSERV_ID），只有该服务器"
+                "认证通过的邮件才计为报送；如确需不检查，请明确设置 mailbox.sender_check: off"
+                "（或 BIXUE_MAIL_SENDER_CHECK=off）。本次运行未读取任何邮件。"
+            )
 
     @property
     def mailbox_path(self) -> Path:

@@ -41,6 +41,7 @@ def _ingest_batch(
 
 def run_month(settings: Settings, engine: Engine, period: str) -> RunReport:
     """One monthly run end to end on the given warehouse, holding the home meanwhile."""
+    settings.require_sender_check()
     with home_lock(settings):
         source = open_source(settings)
         try:
@@ -54,6 +55,7 @@ def _run_month(settings: Settings, engine: Engine, period: str, source: MailSour
     landed = intake.land_messages(
         settings.landing_path,
         [r for r in intake.fetch_new(source, engine) if sha256(r.raw).hexdigest() not in skip],
+        intake.policy_for(settings),
     )
     messages, submissions, rows = merge_batches(
         [

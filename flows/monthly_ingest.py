@@ -13,7 +13,7 @@ from bixue.runtime import settings_for
 from tasks.forms import read_submissions, render_data_docs, resolve_period, validate_submissions
 from tasks.history import check_history
 from tasks.landing import land_messages, plan_batches
-from tasks.mailbox import fetch_messages, mark_messages_processed
+from tasks.mailbox import check_intake, fetch_messages, mark_messages_processed
 from tasks.notices import queue_notices, send_notices, write_receipts
 from tasks.report import publish_summary
 from tasks.status import add_office_status
@@ -38,6 +38,7 @@ def ingest_batch(
 def monthly_ingest(period: Period | None = None, home: str | None = None) -> dict[str, int]:
     """Ingest one month's submissions; a rerun converges to the same state, sends nothing twice."""
     period = resolve_period(home, period)
+    check_intake(home)
     with home_lock(settings_for(home)):  # one run per home at a time, however started
         # Nested, so the raw mail (the month's largest object) is let go once it has landed.
         landed = land_messages(home, select_new_messages(home, period, fetch_messages(home)))

@@ -14,14 +14,14 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bixue.config import ConfigError
+from bixue.config import ConfigError, Settings
 from bixue.crashpoint import crash_point
 from bixue.mail.imap import ImapKey, ImapSource, UidValidityChangedError
 from bixue.mail.landing import flush_to_disk, store_attachment, store_raw_message
@@ -60,6 +60,11 @@ class IntakePolicy:
                 raise ConfigError(f"{variable}: must be a number, not {text!r}") from exc
         limits = Limits(**values) if values else LIMITS
         return cls(limits=limits, authserv_id=os.environ.get("BIXUE_MAIL_AUTHSERV_ID", "").strip())
+
+
+def policy_for(settings: Settings) -> IntakePolicy:
+    """The home's policy: limits from the environment, the sender check from the settings."""
+    return replace(IntakePolicy.from_env(), authserv_id=settings.authserv_id)
 
 
 def fetch_messages(source: MailSource, skip: set[str] | None = None) -> list[RawMessage]:
@@ -128,9 +133,11 @@ def land_message(
     return landed
 
 
-def land_messages(landing: Path, raws: list[RawMessage]) -> list[LandedMessage]:
+def land_messages(
+    landing: Path, raws: list[RawMessage], policy: IntakePolicy | None = None
+) -> list[LandedMessage]:
     """Every message landed, and on disk before it is returned (one flush for them all)."""
-    policy = IntakePolicy.from_env()
+    policy = policy or IntakePolicy.from_env()
     landed = []
     for raw in raws:
         landed.append(land_message(landing, raw, policy, sync=False))

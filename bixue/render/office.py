@@ -57,6 +57,8 @@ def compose_office_status(
         by_state[unit["state"]].append(_line(unit, required[unit["unit"]]))
     counts = "，".join(f"{HEADINGS[s]}{len(by_state[s])}个" for s in ORDER)
     body = [f"{settings.office_name}：", "", f"{period_text(period)}报表报送情况：{counts}。", ""]
+    if settings.sender_check_warning:  # said in every status while it is off
+        body += [settings.sender_check_warning, ""]
     sections = [(HEADINGS[s], by_state[s]) for s in ORDER if by_state[s]]
     if held:
         sections.append(
