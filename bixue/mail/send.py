@@ -77,8 +77,11 @@ def send_pending(engine: Engine, mailer: Outbox | SmtpMailer) -> SendReport:
     report = SendReport()
     todo = ledger.pending(engine)
     for index, notice in enumerate(todo):
+        raw = ledger.composed(engine, notice.key)
+        if raw is None:
+            continue  # no longer pending
         try:
-            ref = mailer.send_raw(notice.key, notice.to, notice.raw)
+            ref = mailer.send_raw(notice.key, notice.to, raw)
         except (smtplib.SMTPException, OSError) as exc:
             report.failed[notice.key] = _reason(exc)
             ledger.mark_failed(engine, notice.key, _reason(exc))

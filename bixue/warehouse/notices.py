@@ -45,11 +45,10 @@ class QueuedNotice:
 
 @dataclass(frozen=True)
 class PendingNotice:
-    """A queued notice not yet sent, as the ledger holds it."""
+    """A queued notice not yet sent; its mail is read only when it goes (`composed`)."""
 
     key: str
     to: tuple[str, ...]
-    raw: bytes
 
 
 def _now() -> str:
@@ -96,7 +95,14 @@ def pending(engine: Engine) -> list[PendingNotice]:
     """Every notice queued and not yet sent, oldest first (this run's and earlier runs')."""
     with engine.connect() as conn:
         rows = conn.execute(sql("notice_select_pending")).all()
-    return [PendingNotice(key, tuple(to.split(",")), bytes(raw)) for key, to, raw in rows]
+    return [PendingNotice(key, tuple(to.split(","))) for key, to in rows]
+
+
+def composed(engine: Engine, key: str) -> bytes | None:
+    """The mail of one pending notice (one at a time: a month's mails never all in memory)."""
+    with engine.connect() as conn:
+        raw = conn.execute(sql("notice_select_raw"), {"key": key}).scalar_one_or_none()
+    return None if raw is None else bytes(raw)
 
 
 def mark_sent(engine: Engine, key: str, ref: str) -> None:
