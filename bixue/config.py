@@ -107,6 +107,8 @@ class MailboxSettings(_Strict):
     # required: reading an IMAP mailbox with no authserv_id is refused; off: the office turned
     # the check off on purpose, and every status says so.
     sender_check: Literal["required", "off"] = "required"
+    # Also count a message whose DKIM signature by the sender's own domain verifies.
+    dkim: bool = False
 
 
 class MailOutSettings(_Strict):
@@ -331,6 +333,16 @@ class Settings:
         return _env("BIXUE_MAIL_AUTHSERV_ID", self.file.mailbox.authserv_id).strip()
 
     @property
+    def dkim(self) -> bool:
+        """Verify DKIM signatures of the sender's domain (BIXUE_MAIL_DKIM=true|false overrides)."""
+        if self.sender_check_off:
+            return False
+        value = _env("BIXUE_MAIL_DKIM").strip().lower()
+        if value:
+            return value in ("1", "true", "yes")
+        return self.file.mailbox.dkim
+
+    @property
     def sender_check_warning(self) -> str | None:
         """The sentence every status carries while IMAP mail counts with nobody checking senders."""
         if self.mailbox_kind == "imap" and self.sender_check_off:
@@ -342,11 +354,13 @@ class Settings:
 
     def require_sender_check(self) -> None:
         """An IMAP mailbox is read only with the sender check set up, or turned off on purpose."""
-        if self.mailbox_kind == "imap" and not self.authserv_id and not self.sender_check_off:
+        checked = self.authserv_id or self.dkim
+        if self.mailbox_kind == "imap" and not checked and not self.sender_check_off:
             raise ConfigError(
                 "未配置发件人认证：读取 IMAP 邮箱前须设置收件服务器的认证标识（settings.yaml 中"
-                " mailbox.authserv_id 或环境变量 BIXUE_MAIL_AUTHSERV_ID），只有该服务器"
-                "认证通过的邮件才计为报送；如确需不检查，请明确设置 mailbox.sender_check: off"
+                " mailbox.authserv_id 或环境变量 BIXUE_MAIL_AUTHSERV_ID），或开启 DKIM 签名验证"
+                "（mailbox.dkim: true），只有认证通过的邮件才计为报送；"
+                "如确需不检查，请明确设置 mailbox.sender_check: off"
                 "（或 BIXUE_MAIL_SENDER_CHECK=off）。本次运行未读取任何邮件。"
             )
 

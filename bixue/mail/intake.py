@@ -25,7 +25,14 @@ from bixue.config import ConfigError, Settings
 from bixue.crashpoint import crash_point
 from bixue.mail.imap import ImapKey, ImapSource, UidValidityChangedError
 from bixue.mail.landing import flush_to_disk, store_attachment, store_raw_message
-from bixue.mail.message import LIMITS, Limits, authentication_problem, parse_message
+from bixue.mail.message import (
+    LIMITS,
+    DnsLookup,
+    Limits,
+    authentication_problem,
+    dkim_problem,
+    parse_message,
+)
 from bixue.mail.source import MailSource
 from bixue.model import LandedAttachment, LandedMessage, RawMessage
 from bixue.warehouse.db import sql
@@ -39,6 +46,8 @@ class IntakePolicy:
 
     limits: Limits = LIMITS
     authserv_id: str = ""  # our receiving server's authserv-id; empty: no check
+    dkim: bool = False  # also accept a verified DKIM signature of the sender's domain
+    dns: DnsLookup | None = None  # DKIM key lookups (tests answer them); None: real DNS
 
     @classmethod
     def from_env(cls) -> IntakePolicy:
@@ -64,7 +73,7 @@ class IntakePolicy:
 
 def policy_for(settings: Settings) -> IntakePolicy:
     """The home's policy: limits from the environment, the sender check from the settings."""
-    return replace(IntakePolicy.from_env(), authserv_id=settings.authserv_id)
+    return replace(IntakePolicy.from_env(), authserv_id=settings.authserv_id, dkim=settings.dkim)
 
 
 def fetch_messages(source: MailSource, skip: set[str] | None = None) -> list[RawMessage]:
@@ -126,11 +135,27 @@ def land_message(
     )
     if parsed.problems:
         landed.state, landed.reasons = "rejected", list(parsed.problems)
-    if policy.authserv_id and parsed.sender and not parsed.auto_reply:
-        problem = authentication_problem(raw.raw, policy.authserv_id, parsed.sender)
+    if (policy.authserv_id or policy.dkim) and parsed.sender and not parsed.auto_reply:
+        problem = _sender_unproven(raw.raw, policy, parsed.sender)
         if problem:
             landed.state, landed.reasons = "quarantined", [problem]
     return landed
+
+
+def _sender_unproven(raw: bytes, policy: IntakePolicy, sender: str) -> str | None:
+    """Why neither our server's Authentication-Results nor a DKIM signature vouch for sender."""
+    reasons = []
+    if policy.authserv_id:
+        found = authentication_problem(raw, policy.authserv_id, sender)
+        if found is None:
+            return None
+        reasons.append(found)
+    if policy.dkim:
+        found = dkim_problem(raw, sender, policy.dns)
+        if found is None:
+            return None
+        reasons.append(found)
+    return "".join(reasons)
 
 
 def land_messages(
