@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bixue.config import ConfigError, Settings, load_settings
+from bixue.runlock import RunLockBusyError
 from bixue.textwidth import display_width
 from bixue.warehouse.db import WarehouseMissingError
 
@@ -374,6 +375,8 @@ def cmd_status(settings: Settings, args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
     unit = _known_unit(settings, args.unit)
+    if settings.sender_check_warning:
+        print(f"bixue: {settings.sender_check_warning}", file=sys.stderr)
     print(show_status(settings, args.period, unit, args.format))
     return 0
 
@@ -498,6 +501,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except (ConfigError, UsageError, WarehouseMissingError) as exc:
         print(f"bixue: {exc}", file=sys.stderr)
         return 2
+    except RunLockBusyError as exc:  # another run holds the home: nothing was done
+        print(f"bixue: {exc}", file=sys.stderr)
+        return 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:

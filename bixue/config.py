@@ -101,6 +101,14 @@ class Office(_Strict):
 class MailboxSettings(_Strict):
     kind: Literal["maildir", "imap"] = "maildir"
     path: str = "mailbox"
+    # Our receiving server's authserv-id: a submission counts only when that server's own
+    # Authentication-Results header says the sender passed.
+    authserv_id: str = ""
+    # required: reading an IMAP mailbox with no authserv_id is refused; off: the office turned
+    # the check off on purpose, and every status says so.
+    sender_check: Literal["required", "off"] = "required"
+    # Also count a message whose DKIM signature by the sender's own domain verifies.
+    dkim: bool = False
 
 
 class MailOutSettings(_Strict):
@@ -119,6 +127,9 @@ class RunSettings(_Strict):
     # Processes that parse a batch's workbooks when it has many (0: one per core; 1: parse in
     # the run's own process). Parsing is most of a large month's work and needs no database.
     parse_workers: int = Field(default=0, ge=0)
+    # One run at a time per home: a second run waits this many seconds for the first, then
+    # ends saying who holds the home.
+    lock_wait_seconds: float = Field(default=300.0, ge=0)
 
 
 class AdminCode(_Strict):
@@ -389,6 +400,53 @@ class Settings:
         return kind
 
     @property
+    def sender_check_off(self) -> bool:
+        """The office turned the sender check off (BIXUE_MAIL_SENDER_CHECK=off overrides)."""
+        value = _env("BIXUE_MAIL_SENDER_CHECK", self.file.mailbox.sender_check).strip().lower()
+        if value not in ("required", "off"):
+            raise ConfigError(f"BIXUE_MAIL_SENDER_CHECK：应为 required 或 off，实为 {value!r}")
+        return value == "off"
+
+    @property
+    def authserv_id(self) -> str:
+        """Whose Authentication-Results count: ours (BIXUE_MAIL_AUTHSERV_ID overrides); "": none."""
+        if self.sender_check_off:
+            return ""
+        return _env("BIXUE_MAIL_AUTHSERV_ID", self.file.mailbox.authserv_id).strip()
+
+    @property
+    def dkim(self) -> bool:
+        """Verify DKIM signatures of the sender's domain (BIXUE_MAIL_DKIM=true|false overrides)."""
+        if self.sender_check_off:
+            return False
+        value = _env("BIXUE_MAIL_DKIM").strip().lower()
+        if value:
+            return value in ("1", "true", "yes")
+        return self.file.mailbox.dkim
+
+    @property
+    def sender_check_warning(self) -> str | None:
+        """The sentence every status carries while IMAP mail counts with nobody checking senders."""
+        if self.mailbox_kind == "imap" and self.sender_check_off:
+            return (
+                "注意：发件人认证检查已关闭（mailbox.sender_check: off），"
+                "冒用已登记单位邮箱地址发来的报表也会被受理。"
+            )
+        return None
+
+    def require_sender_check(self) -> None:
+        """An IMAP mailbox is read only with the sender check set up, or turned off on purpose."""
+        checked = self.authserv_id or self.dkim
+        if self.mailbox_kind == "imap" and not checked and not self.sender_check_off:
+            raise ConfigError(
+                "未配置发件人认证：读取 IMAP 邮箱前须设置收件服务器的认证标识（settings.yaml 中"
+                " mailbox.authserv_id 或环境变量 BIXUE_MAIL_AUTHSERV_ID），或开启 DKIM 签名验证"
+                "（mailbox.dkim: true），只有认证通过的邮件才计为报送；"
+                "如确需不检查，请明确设置 mailbox.sender_check: off"
+                "（或 BIXUE_MAIL_SENDER_CHECK=off）。本次运行未读取任何邮件。"
+            )
+
+    @property
     def mailbox_path(self) -> Path:
         return self.home / _env("BIXUE_MAILBOX_PATH", self.file.mailbox.path)
 
@@ -446,6 +504,20 @@ class Settings:
         """Processes parsing workbooks (BIXUE_PARSE_WORKERS overrides; 0 is one per core)."""
         workers = int(_env("BIXUE_PARSE_WORKERS") or self.file.run.parse_workers)
         return workers or os.cpu_count() or 1
+
+    @property
+    def lock_wait_seconds(self) -> float:
+        """How long a run waits for another run on the home (BIXUE_LOCK_WAIT_SECONDS overrides)."""
+        value = _env("BIXUE_LOCK_WAIT_SECONDS")
+        if not value:
+            return self.file.run.lock_wait_seconds
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise ConfigError(f"BIXUE_LOCK_WAIT_SECONDS：应为秒数，实为 {value!r}") from None
+        if seconds < 0:
+            raise ConfigError(f"BIXUE_LOCK_WAIT_SECONDS：不能为负数（{value}）")
+        return seconds
 
     @property
     def landing_path(self) -> Path:

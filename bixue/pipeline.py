@@ -6,8 +6,8 @@ the same as there.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
+from hashlib import sha256
 
 from sqlalchemy import Engine
 
@@ -15,15 +15,16 @@ from bixue.config import Settings
 from bixue.forms.submissions import read_submissions
 from bixue.mail import intake
 from bixue.mail.outbox import open_mailer
-from bixue.mail.send import deliver
-from bixue.mail.source import open_source
+from bixue.mail.send import queue_notices, raise_if_pending, send_pending
+from bixue.mail.source import MailSource, close_source, open_source
 from bixue.model import LandedMessage, RunReport, Submission, merge_batches, release_rows
 from bixue.render.annotate import attach_annotations
 from bixue.render.notice import compose_receipts
 from bixue.render.office import office_status
 from bixue.rules import history
 from bixue.rules.check import apply_severities, name_rows, validate_submissions
-from bixue.warehouse import load
+from bixue.runlock import home_lock
+from bixue.warehouse import load, notices
 
 
 def _ingest_batch(
@@ -49,12 +50,22 @@ def _ingest_batch(
 
 
 def run_month(settings: Settings, engine: Engine, period: str) -> RunReport:
-    """One monthly run end to end on the given warehouse."""
-    source = open_source(settings)
+    """One monthly run end to end on the given warehouse, holding the home meanwhile."""
+    settings.require_sender_check()
+    with home_lock(settings):
+        source = open_source(settings)
+        try:
+            return _run_month(settings, engine, period, source)
+        finally:
+            close_source(source)
+
+
+def _run_month(settings: Settings, engine: Engine, period: str, source: MailSource) -> RunReport:
     skip = load.skippable_messages(engine, period)
     landed = intake.land_messages(
         settings.landing_path,
-        [r for r in intake.fetch_messages(source) if hashlib.sha256(r.raw).hexdigest() not in skip],
+        [r for r in intake.fetch_new(source, engine) if sha256(r.raw).hexdigest() not in skip],
+        intake.policy_for(settings),
     )
     messages, submissions, rows = merge_batches(
         [
@@ -62,15 +73,15 @@ def run_month(settings: Settings, engine: Engine, period: str) -> RunReport:
             for batch in intake.in_batches(landed, settings.batch_bytes)
         ]
     )
-    counted = load.counted_versions(engine, submissions)
+    # Receipts come from the warehouse: this run's messages and any a killed run left unanswered.
+    answer, answered = notices.unnoticed(engine)
+    counted = load.counted_versions(engine, answered)
     receipts = attach_annotations(
-        compose_receipts(settings, period, messages, submissions, counted=counted), submissions
+        compose_receipts(settings, period, answer, answered, counted=counted), answered
     )
-    notices = [*receipts, office_status(engine, settings, period)]
-    sent_keys = load.sent_notice_keys(engine)
-    sent = deliver(open_mailer(settings), [n for n in notices if n.key not in sent_keys])
-    load.record_notices(engine, sent)
-    for msg in messages:
-        if msg.state and msg.state != "deferred":
-            source.mark_processed(msg.source_key)
+    mailer = open_mailer(settings)
+    due = [*receipts, office_status(engine, settings, period)]
+    queue_notices(engine, mailer, due, [m.raw_sha256 for m in answer])
+    raise_if_pending(send_pending(engine, mailer))
+    intake.mark_processed(source, engine, messages)
     return RunReport(period=period, messages=messages, submissions=submissions, rows_loaded=rows)

@@ -1,4 +1,5 @@
--- Every recorded message with its submissions' periods, for the office's inbox listing.
+-- Every recorded message with its submissions' periods, for the office's inbox listing;
+-- processed_at (when it landed) places mail that says neither Received: nor Date:.
 select
     m.raw_sha256,
     m.message_id,
@@ -10,6 +11,7 @@ select
     m.state,
     m.reasons,
     m.raw_path,
+    m.processed_at,
     s.period
 from message as m
 left join submission as s on s.message_sha256 = m.raw_sha256

@@ -11,7 +11,8 @@ from tasks import bixue_task
 @bixue_task()
 def land_messages(home: str | None, raws: list[RawMessage]) -> list[LandedMessage]:
     """Keep each raw message and attachment under its hash before reading any of it."""
-    return intake.land_messages(settings_for(home).landing_path, raws)
+    settings = settings_for(home)
+    return intake.land_messages(settings.landing_path, raws, intake.policy_for(settings))
 
 
 @bixue_task()

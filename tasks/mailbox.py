@@ -9,6 +9,12 @@ from bixue.runtime import settings_for, warehouse
 from tasks import bixue_task
 
 
+@bixue_task()
+def check_intake(home: str | None) -> None:
+    """Refuse to read a real mailbox when nobody checks who sent the mail (unless turned off)."""
+    settings_for(home).require_sender_check()
+
+
 @bixue_task(retries=2, retry_delay_seconds=[5, 30])
 def fetch_messages(home: str | None) -> list[RawMessage]:
     """Read the mailbox's messages, unmodified; IMAP mail already recorded is only flagged."""

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
+from bixue.mail import send
 from bixue.mail.outbox import open_mailer
-from bixue.mail.send import deliver
 from bixue.model import LandedMessage, Submission
 from bixue.render.annotate import attach_annotations
 from bixue.render.notice import Notice, compose_receipts
@@ -31,7 +30,16 @@ def write_receipts(
     return attach_annotations(notices, submissions)
 
 
+@bixue_task()
+def queue_notices(home: str | None, notices: list[Notice], messages: list[LandedMessage]) -> int:
+    """Compose each new notice once and commit it as pending, its messages as answered."""
+    mailer = open_mailer(settings_for(home))
+    return send.queue_notices(warehouse(home), mailer, notices, [m.raw_sha256 for m in messages])
+
+
 @bixue_task(retries=2, retry_delay_seconds=[10, 60])
-def send_notices(home: str | None, notices: list[Notice]) -> list[dict[str, Any]]:
-    """Hand each notice to the outbox or SMTP; returns what was sent, for the ledger."""
-    return deliver(open_mailer(settings_for(home)), notices)
+def send_notices(home: str | None) -> int:
+    """Send every pending notice, each recorded sent as it goes; a retry sends the rest."""
+    report = send.send_pending(warehouse(home), open_mailer(settings_for(home)))
+    send.raise_if_pending(report)
+    return len(report.sent)

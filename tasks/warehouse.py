@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
 
 from bixue.model import LandedMessage, RawMessage, Submission, release_rows
-from bixue.render.notice import Notice
 from bixue.runtime import warehouse
-from bixue.warehouse import load
+from bixue.warehouse import load, notices
 from tasks import bixue_task
 
 
@@ -33,13 +31,6 @@ def load_run(
 
 
 @bixue_task()
-def select_unsent_notices(home: str | None, notices: list[Notice]) -> list[Notice]:
-    """Keep only notices no earlier run has sent."""
-    sent = load.sent_notice_keys(warehouse(home))
-    return [n for n in notices if n.key not in sent]
-
-
-@bixue_task()
-def record_notices(home: str | None, sent: list[dict[str, Any]]) -> None:
-    """Remember what was sent."""
-    load.record_notices(warehouse(home), sent)
+def select_unanswered(home: str | None) -> tuple[list[LandedMessage], list[Submission]]:
+    """Recorded messages whose receipts were never queued: this run's, and a killed run's."""
+    return notices.unnoticed(warehouse(home))

@@ -83,7 +83,9 @@ def inbox(
         attachments[att["message_sha256"]].append(dict(att))
     out: list[dict[str, Any]] = []
     for digest, row in messages.items():
-        wanted = periods[digest] or {_local_month(settings, row["received_at"]) or ""}
+        # the forms' period, else the month received, else (no Received:, no Date:) landed
+        arrived = row["received_at"] or row["processed_at"]
+        wanted = periods[digest] or {_local_month(settings, arrived) or ""}
         if (period is not None and period not in wanted) or (unit and row["unit"] != unit):
             continue
         stored = attachments[digest]

@@ -14,17 +14,25 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bixue.config import ConfigError
+from bixue.config import ConfigError, Settings
+from bixue.crashpoint import crash_point
 from bixue.mail.imap import ImapKey, ImapSource, UidValidityChangedError
 from bixue.mail.landing import flush_to_disk, store_attachment, store_raw_message
-from bixue.mail.message import LIMITS, Limits, authentication_problem, parse_message
+from bixue.mail.message import (
+    LIMITS,
+    DnsLookup,
+    Limits,
+    authentication_problem,
+    dkim_problem,
+    parse_message,
+)
 from bixue.mail.source import MailSource
 from bixue.model import LandedAttachment, LandedMessage, RawMessage
 from bixue.warehouse.db import sql
@@ -38,6 +46,8 @@ class IntakePolicy:
 
     limits: Limits = LIMITS
     authserv_id: str = ""  # our receiving server's authserv-id; empty: no check
+    dkim: bool = False  # also accept a verified DKIM signature of the sender's domain
+    dns: DnsLookup | None = None  # DKIM key lookups (tests answer them); None: real DNS
 
     @classmethod
     def from_env(cls) -> IntakePolicy:
@@ -59,6 +69,11 @@ class IntakePolicy:
                 raise ConfigError(f"{variable}：应为数字，而不是“{text}”") from exc
         limits = Limits(**values) if values else LIMITS
         return cls(limits=limits, authserv_id=os.environ.get("BIXUE_MAIL_AUTHSERV_ID", "").strip())
+
+
+def policy_for(settings: Settings) -> IntakePolicy:
+    """The home's policy: limits from the environment, the sender check from the settings."""
+    return replace(IntakePolicy.from_env(), authserv_id=settings.authserv_id, dkim=settings.dkim)
 
 
 def fetch_messages(source: MailSource, skip: set[str] | None = None) -> list[RawMessage]:
@@ -120,17 +135,38 @@ def land_message(
     )
     if parsed.problems:
         landed.state, landed.reasons = "rejected", list(parsed.problems)
-    if policy.authserv_id and parsed.sender and not parsed.auto_reply:
-        problem = authentication_problem(raw.raw, policy.authserv_id, parsed.sender)
+    if (policy.authserv_id or policy.dkim) and parsed.sender and not parsed.auto_reply:
+        problem = _sender_unproven(raw.raw, policy, parsed.sender)
         if problem:
             landed.state, landed.reasons = "quarantined", [problem]
     return landed
 
 
-def land_messages(landing: Path, raws: list[RawMessage]) -> list[LandedMessage]:
+def _sender_unproven(raw: bytes, policy: IntakePolicy, sender: str) -> str | None:
+    """Why neither our server's Authentication-Results nor a DKIM signature vouch for sender."""
+    reasons = []
+    if policy.authserv_id:
+        found = authentication_problem(raw, policy.authserv_id, sender)
+        if found is None:
+            return None
+        reasons.append(found)
+    if policy.dkim:
+        found = dkim_problem(raw, sender, policy.dns)
+        if found is None:
+            return None
+        reasons.append(found)
+    return "".join(reasons)
+
+
+def land_messages(
+    landing: Path, raws: list[RawMessage], policy: IntakePolicy | None = None
+) -> list[LandedMessage]:
     """Every message landed, and on disk before it is returned (one flush for them all)."""
-    policy = IntakePolicy.from_env()
-    landed = [land_message(landing, raw, policy, sync=False) for raw in raws]
+    policy = policy or IntakePolicy.from_env()
+    landed = []
+    for raw in raws:
+        landed.append(land_message(landing, raw, policy, sync=False))
+        crash_point("mid-landing")
     if landed:
         flush_to_disk()
     return landed
@@ -235,13 +271,30 @@ def fetch_new(source: MailSource, engine: Engine) -> list[RawMessage]:
     ledger row and flag now. Neither is read in again.
     """
     if not isinstance(source, ImapSource):
-        return fetch_messages(source)
+        raws = _fetch_new_local(source, engine)
+        crash_point("after-fetch")
+        return raws
     for _attempt in range(3):
         try:
-            return _fetch_new_imap(source, engine)
+            raws = _fetch_new_imap(source, engine)
+            crash_point("after-fetch")
+            return raws
         except UidValidityChangedError:
             continue  # the folder was recreated mid-run: list it again, resync by hash
     raise UidValidityChangedError(f"{source.mailbox}: UIDVALIDITY keeps changing")
+
+
+def _fetch_new_local(source: MailSource, engine: Engine) -> list[RawMessage]:
+    """Every message; one the warehouse already holds is flagged now (a crash stopped it)."""
+    recorded = _recorded(engine)
+    out = []
+    for raw in fetch_messages(source):
+        if hashlib.sha256(raw.raw).hexdigest() in recorded:
+            source.mark_processed(raw.source_key)
+            crash_point("mid-mark")
+        else:
+            out.append(raw)
+    return out
 
 
 def _fetch_new_imap(source: ImapSource, engine: Engine) -> list[RawMessage]:
@@ -310,4 +363,5 @@ def mark_processed(
             if before_flag is not None:
                 before_flag(msg)
             source.mark_processed(msg.source_key)
+        crash_point("mid-mark")
     return len(done)

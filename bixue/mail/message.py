@@ -20,10 +20,10 @@ import struct
 import unicodedata
 import urllib.parse
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
+from email import errors, policy
 from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -140,17 +140,39 @@ def _codec(label: str | None) -> str | None:
 
 
 def _bytes_to_text(data: bytes, charset: str | None) -> tuple[str, bool]:
-    """Decode with the declared charset, else UTF-8, else GB18030; flag when all fail."""
+    """Decode with the declared charset, else UTF-8, else GB18030; flag when all fail.
+
+    A GB18030 fallback (the label failed, or there was none) that yields what Chinese text
+    never looks like is a guess and flagged too: mislabelled Latin-1 decodes as GB18030
+    without error ("Dijört" -> "Dij鰎t").
+    """
+    declared = _codec(charset)
     tried: list[str] = []
-    for codec in (_codec(charset), "utf-8", "gb18030"):
+    for codec in (declared, "utf-8", "gb18030"):
         if codec is None or codec in tried:
             continue
         tried.append(codec)
         try:
-            return data.decode(codec), True
+            text = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
+        guessed = codec == "gb18030" and declared != "gb18030" and _implausible_chinese(data, text)
+        return text, not guessed
     return data.decode(tried[0], errors="replace"), False
+
+
+_LATIN_AROUND_CJK = re.compile(r"[A-Za-z][^\x00-\x7f][A-Za-z]")
+
+
+def _implausible_chinese(data: bytes, text: str) -> bool:
+    """A character glued inside a Latin word, or one only GB18030's four-byte forms reach."""
+    if _LATIN_AROUND_CJK.search(text):
+        return True
+    try:
+        data.decode("gbk")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def _to_bytes(value: str) -> bytes:
@@ -364,13 +386,24 @@ def _attachment(part: Message) -> Attachment | None:
     content = payload if isinstance(payload, bytes) else b""
     digest = hashlib.sha256(content).hexdigest()
     chosen = _first_clean_name(candidates)
+    # No clean name: a guessed charset's reading is kept, flagged, before a generated name.
+    shown = chosen or _first_guessed_name(candidates)
     return Attachment(
-        filename=chosen or f"未命名附件-{digest[:8]}.{_sniff(content)[1]}",
+        filename=shown or f"未命名附件-{digest[:8]}.{_sniff(content)[1]}",
         content=content,
         sha256=digest,
         content_type=part.get_content_type(),
         name_flagged=chosen is None,
     )
+
+
+def _first_guessed_name(candidates: list[tuple[str, bool]]) -> str | None:
+    """A name read with a guessed charset: no undecodable bytes, no encoded-word left."""
+    for text, _ in candidates:
+        name = _display_name(text)
+        if name not in ("", ".", "..") and "\ufffd" not in name and "=?" not in name:
+            return name
+    return None
 
 
 _MAX_DEPTH = 40
@@ -613,9 +646,28 @@ def _sender(values: list[str]) -> tuple[str | None, str | None]:
         return None, "发件人地址无法解析"
     if len(addresses) > 1:
         return None, "发件人包含多个地址"
-    if defects or not addresses or not addresses[0].username or not addresses[0].domain:
+    if not addresses or not addresses[0].username or not addresses[0].domain:
+        return None, "发件人地址无法解析"
+    if defects and not _one_bracketed_address(text, defects, addresses[0].addr_spec):
         return None, "发件人地址无法解析"
     return addresses[0].addr_spec.lower(), None
+
+
+# A display name (no address characters in it) and exactly one <local@domain>.
+_NAME_AND_ADDRESS = re.compile(r'\s*(?:"[^"]*"|[^"<>@,;:]*)\s*<([^<>\s@,;]+@[^<>\s@,;]+)>\s*')
+
+
+def _one_bracketed_address(text: str, defects: Sequence[object], parsed: str) -> bool:
+    """A From the stdlib only warns about (Outlook's "Chuxiong S. <cxs@…>") is still sound.
+
+    Only obsolete-syntax warnings are forgiven, and only when the header is one display name
+    and one <address> that the parser read the same way: anything that leaves the address
+    in doubt stays unparsable.
+    """
+    if not all(isinstance(d, errors.ObsoleteHeaderDefect) for d in defects):
+        return False
+    found = _NAME_AND_ADDRESS.fullmatch(text)
+    return found is not None and found.group(1).lower() == parsed.lower()
 
 
 def _message_id(value: str | None) -> str | None:
@@ -705,6 +757,38 @@ def authentication_problem(raw: bytes, authserv_id: str, sender: str | None) -> 
         shown = "，".join(verdicts) or "无结果"
         return f"收件服务器对发件人的认证未通过（{shown}）。"
     return f"缺少收件服务器（{authserv_id}）的认证结果（Authentication-Results）。"
+
+
+DnsLookup = Callable[..., bytes | None]  # dkimpy's dnsfunc: name (bytes) -> TXT record
+
+
+def dkim_problem(raw: bytes, sender: str | None, dns: DnsLookup | None = None) -> str | None:
+    """Why no DKIM signature of the sender's own domain verifies, or None when one does.
+
+    Every DKIM-Signature is tried; one counts only when its d= is exactly the From domain
+    (a signature by any other domain says nothing about the sender). `dns`
+    answers the key lookups in tests; the default asks DNS.
+    """
+    import dkim  # only when the check is configured
+
+    domain = (sender or "").rpartition("@")[2]
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    count = len(_raw_headers(email.message_from_bytes(head, policy=policy.compat32),
+                             "DKIM-Signature"))  # fmt: skip
+    if not count:
+        return "邮件没有 DKIM 签名，无法确认发件人。"
+    seen: list[str] = []
+    for index in range(count):
+        checker = dkim.DKIM(raw)
+        try:
+            ok = checker.verify(idx=index, dnsfunc=dns) if dns else checker.verify(idx=index)
+        except Exception:  # dkimpy raises assorted errors on malformed signatures
+            ok = False
+        signer = (checker.domain or b"").decode("ascii", "replace").lower()
+        seen.append(f"{signer or '未知'}：{'通过' if ok else '未通过'}")
+        if ok and domain and signer == domain.lower():
+            return None
+    return f"DKIM 签名未能确认发件人域名 {domain or '（无）'}（{'；'.join(seen)}）。"
 
 
 # ---------------------------------------------------------------------------------------------

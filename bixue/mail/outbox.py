@@ -43,7 +43,7 @@ from yagmail.headers import resolve_addresses
 from yagmail.message import prepare_message
 
 from bixue.config import Settings, secret
-from bixue.mail.landing import flush_to_disk, write_atomically
+from bixue.mail.landing import write_atomically
 
 _KEY = re.compile(r"[a-z0-9-]+")
 _ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+")
@@ -218,17 +218,38 @@ class Outbox:
         self.sender = sender
         self.sender_name = sender_name
 
-    def send(self, mail: OutgoingMail) -> str:
-        """Write atomically under the key; the same key again replaces the file.
+    def compose(self, mail: OutgoingMail) -> bytes:
+        return compose(mail, self.sender, self.sender_name)
 
-        On disk once `flush()` returns: a run flushes once after its notices, before it
-        records them as sent.
+    def message_id(self, key: str) -> str:
+        return message_id(key, self.sender)
+
+    def send(self, mail: OutgoingMail) -> str:
+        """Compose and write the notice under its key (see `send_raw`)."""
+        return self.send_raw(mail.key, mail.to, self.compose(mail))
+
+    def send_raw(self, key: str, to: tuple[str, ...], raw: bytes) -> str:
+        """Write the composed mail as <key>.eml, on disk (fsync, then the folder) on return.
+
+        The same key again replaces the file, so a notice written twice is still one mail.
         """
-        raw = compose(mail, self.sender, self.sender_name)
-        return str(write_atomically(self.path / f"{mail.key}.eml", raw, sync=False))
+        if not _KEY.fullmatch(key):
+            raise ValueError(f"mail key must match [a-z0-9-]+: {key!r}")
+        target = write_atomically(self.path / f"{key}.eml", raw, sync=True)
+        _sync_folder(self.path)
+        return str(target)
 
     def flush(self) -> None:
-        flush_to_disk()
+        """Nothing to do: each notice is on disk when `send_raw` returns."""
+
+
+def _sync_folder(folder: Path) -> None:
+    """The folder's entries (the rename) on disk, so the file survives a power cut."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _starttls(settings: Settings) -> bool:
@@ -250,10 +271,23 @@ class SmtpMailer:
         self.smtp = settings.smtp  # fails now, not mid-run, when BIXUE_SMTP_HOST is missing
         self.starttls = _starttls(settings) if starttls is None else starttls
 
+    def compose(self, mail: OutgoingMail) -> bytes:
+        return compose(mail, self.settings.office_address, self.settings.office_name)
+
+    def message_id(self, key: str) -> str:
+        return message_id(key, self.settings.office_address)
+
     def send(self, mail: OutgoingMail) -> str:
-        """Send one notice; return its Message-ID. The password is read here, never logged."""
+        """Compose and send one notice; return its Message-ID."""
+        return self.send_raw(mail.key, mail.to, self.compose(mail))
+
+    def send_raw(self, key: str, to: tuple[str, ...], raw: bytes) -> str:
+        """Send a composed mail; its Message-ID once the server accepted it for every recipient.
+
+        The password is read here, never logged. A recipient refused raises
+        SMTPRecipientsRefused (the notice stays pending; the others are unaffected).
+        """
         sender = self.settings.office_address
-        raw = compose(mail, sender, self.settings.office_name)
         client = yagmail.SMTP(
             user={self.smtp.user: self.smtp.user},  # dict form: yagmail appends @gmail.com else
             password=secret("BIXUE_SMTP_PASSWORD"),
@@ -266,12 +300,12 @@ class SmtpMailer:
         )
         try:
             client.login()
-            refused = client.smtp.sendmail(sender, list(mail.to), raw)
+            refused = client.smtp.sendmail(sender, list(to), raw)
         finally:
             client.close()
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
-        return message_id(mail.key, sender)
+        return message_id(key, sender)
 
     def flush(self) -> None:
         """Nothing to do: the server accepted each notice as it went."""

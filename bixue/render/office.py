@@ -56,6 +56,8 @@ def compose_office_status(
         "",
         f"{period_text(period)}报表报送情况：{counts_text(view)}。",
     ]
+    if settings.sender_check_warning:  # said in every status while it is off
+        body += ["", settings.sender_check_warning]
     body += ["", "统计数据："]
     body += [f"    {statistics_line(settings, s, period)}" for s in view["statistics"]]
     body.append("")

@@ -14,10 +14,12 @@ from sqlalchemy import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from bixue.crashpoint import crash_point
 from bixue.forms.parse import INVALID
 from bixue.forms.submissions import due_now
 from bixue.model import LandedMessage, Submission
 from bixue.warehouse.db import sql
+from bixue.warehouse.notices import sheets_json
 from bixue.warehouse.schema import facts
 
 
@@ -112,6 +114,7 @@ def _insert_submission(conn: Connection, sub: Submission, now: str) -> int:
             "received_at": _iso(sub.received_at),
             "rows_loaded": loaded,
             "loaded_at": now,
+            "sheets": sheets_json(sub),
         },
     ).rowcount
     if not inserted:
@@ -181,6 +184,7 @@ def load_run(
             continue
         _message_state(msg, subs)
         loaded += _load_message(engine, msg, subs, stamp)
+        crash_point("mid-load")
     return loaded
 
 
@@ -239,18 +243,6 @@ def _record_message(engine: Engine, msg: LandedMessage, subs: list[Submission], 
         for sub in subs:
             loaded += _insert_submission(conn, sub, stamp)
     return loaded
-
-
-def record_notices(engine: Engine, sent: list[dict[str, Any]]) -> None:
-    """Remember the notices sent, by key, so no rerun sends them twice."""
-    if sent:
-        with engine.begin() as conn:
-            conn.execute(sql("insert_notice"), sent)
-
-
-def sent_notice_keys(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
-        return {row[0] for row in conn.execute(sql("select_notice_keys"))}
 
 
 def month_summary(engine: Engine, period: str) -> dict[str, int]:

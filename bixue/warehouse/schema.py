@@ -8,6 +8,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
@@ -37,6 +38,7 @@ message = Table(
     Column("state", String(16), nullable=False),  # accepted | rejected | quarantined | ignored
     Column("reasons", Text),  # JSON list of Chinese reasons
     Column("processed_at", Text),
+    Column("noticed_at", Text),  # its receipts queued in the notice ledger; NULL: not yet
 )
 
 attachment = Table(
@@ -70,6 +72,7 @@ submission = Table(
     Column("received_at", Text),
     Column("rows_loaded", Integer, nullable=False),
     Column("loaded_at", Text, nullable=False),
+    Column("sheets", Text),  # JSON [{form, sheet, rows}] its receipt names; NULL before 0009
     # Two loads at once cannot give one unit's form for a period the same version.
     Index("uq_submission_version", "unit", "workbook", "period", "version", unique=True),
 )
@@ -111,7 +114,14 @@ notice = Table(
     Column("recipients", Text, nullable=False),
     Column("subject", Text, nullable=False),
     Column("ref", Text),
-    Column("sent_at", Text, nullable=False),
+    Column("sent_at", Text),  # NULL while pending
+    # The notice ledger: pending (queued, raw kept) -> sent (accepted by SMTP / on disk).
+    Column("state", String(8), nullable=False, server_default="sent"),
+    Column("message_id", Text),
+    Column("queued_at", Text),
+    Column("raw", LargeBinary),  # the composed mail while pending; NULL once sent
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
 )
 
 # Amounts are exact decimals (亿元 to the 元, 万美元 to the cent); counts share the type.

@@ -229,6 +229,25 @@ def test_undecodable_name_is_replaced_by_a_generated_flagged_name() -> None:
     assert att.filename == f"未命名附件-{att.sha256[:8]}.xlsx"
 
 
+@pytest.mark.parametrize(
+    ("disposition", "name", "flagged"),
+    [
+        # Latin-1 bytes labelled UTF-8: the GB18030 fallback reads Chinese that is not a name.
+        (b"attachment; filename*=utf-8''Dij%F6rt.xlsx", "Dij鰎t.xlsx", 1),
+        (b'attachment; filename="Dij\xf6rt.xlsx"', "Dij鰎t.xlsx", 1),
+        # Raw GBK from an old Chinese client: the same fallback, and plainly Chinese.
+        (b'attachment; filename="' + "附件3报表.xlsx".encode("gbk") + b'"', "附件3报表.xlsx", 0),
+    ],
+    ids=["mislabelled-latin1", "raw-latin1", "raw-gbk"],
+)
+def test_a_charset_fallback_that_is_a_guess_keeps_the_name_but_flags_it(
+    disposition: bytes, name: str, flagged: int
+) -> None:
+    headers = b"Content-Type: application/octet-stream\r\nContent-Disposition: " + disposition
+    att = parse_message(_mail(_part(headers + b"\r\n"))).attachments[0]
+    assert (att.filename, att.name_flagged) == (name, bool(flagged))
+
+
 def test_nameless_binary_part_is_an_attachment_with_a_generated_name() -> None:
     att = parse_message(_mail(_part(b"Content-Type: application/octet-stream\r\n"))).attachments[0]
     assert att.name_flagged
@@ -330,6 +349,11 @@ def _with_from(from_lines: bytes) -> bytes:
             "b@evil.cn",
             None,
         ),
+        (b"From: Chuxiong S. <cxs@zs.chuxiong.example>\r\n", "cxs@zs.chuxiong.example", None),
+        (b"From: J. R. Li <jrl@cxs.gov.cn>\r\n", "jrl@cxs.gov.cn", None),
+        (b"From: Chuxiong S. cxs@zs.chuxiong.example\r\n", None, "发件人地址无法解析"),
+        (b"From: a@registered.cn <b@evil.cn>\r\n", None, "发件人地址无法解析"),
+        (b"From: Chuxiong S. <cxs@x.cn> <b@evil.cn>\r\n", None, "发件人地址无法解析"),
     ],
     ids=[
         "display-name-looks-like-registered-address",
@@ -344,6 +368,11 @@ def _with_from(from_lines: bytes) -> bytes:
         "gb2312-display-name-with-gbk-only-char",
         "raw-gbk-display-name",
         "encoded-word-cannot-inject-an-address",
+        "outlook-unquoted-dot-in-display-name",
+        "initials-with-dots",
+        "dotted-name-without-brackets-leaves-the-address-in-doubt",
+        "unquoted-address-as-display-name-is-ambiguous",
+        "dotted-name-with-two-bracketed-addresses",
     ],
 )
 def test_sender_is_the_single_from_address_or_none_with_a_reason(

@@ -34,7 +34,7 @@ TABLES = ["message", "attachment", "submission", "problem", "deferral"] + [
     f"fact_{form}" for form in FORMS
 ]
 # Columns that record when something happened, not what: left out of content checksums.
-VOLATILE = {"processed_at", "loaded_at", "sent_at"}
+VOLATILE = {"processed_at", "loaded_at", "sent_at", "noticed_at", "queued_at"}
 
 
 def checksums(engine: sa.Engine) -> dict[str, tuple[int, str]]:

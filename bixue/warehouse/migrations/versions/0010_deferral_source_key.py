@@ -1,7 +1,7 @@
 """deferral: source_key, the mailbox position of mail kept for a later month
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 
 `bixue status` lists mail that arrived but has not been processed (待处理) from the mailbox
 listing alone, without reading any message; mail deferred to a later month is known by its
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
