@@ -265,13 +265,14 @@ def test_only_the_standing_version_with_problems_is_sent_back(
 
 
 def test_send_notices_mails_the_annotated_workbook(settings: Settings, tmp_path: Path) -> None:
-    from tasks.notices import send_notices
+    from tasks.notices import queue_notices, send_notices
 
     content = _workbook()
     sub = _submission(tmp_path, content, _problems(_sheet(content)))
     notices = attach_annotations(compose_receipts(settings, "2023-05", [_message()], [sub]), [sub])
-    [sent] = send_notices.fn(str(settings.home), notices)
-    eml = settings.outbox_path / f"{sent['key']}.eml"
+    assert queue_notices.fn(str(settings.home), notices, []) == 1
+    assert send_notices.fn(str(settings.home)) == 1
+    eml = settings.outbox_path / f"{notices[0].key}.eml"
     message = email.message_from_bytes(eml.read_bytes())
     parts = [p for p in message.walk() if p.get_filename()]
     assert [p.get_filename() for p in parts] == ["审核意见_附件3（禄丰市）.xlsx"]

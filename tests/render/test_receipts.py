@@ -18,7 +18,7 @@ import pytest
 from bixue.config import CONFIG_DIR, Settings
 from bixue.forms.parse import ParsedSheet
 from bixue.mail.outbox import Outbox
-from bixue.mail.send import deliver
+from bixue.mail.send import outgoing
 from bixue.model import LandedAttachment, LandedMessage, Submission
 from bixue.render.annotate import SUMMARY_SHEET, annotate_workbook
 from bixue.render.notice import compose_receipts
@@ -179,9 +179,9 @@ def test_the_receipt_threads_to_the_units_mail(settings: Settings, tmp_path: Pat
     [notice] = compose_receipts(settings, "2023-05", [second, first], subs, now=AFTER)
     assert notice.in_reply_to == "<unit-2@yms.example>"
     assert notice.references == ("<unit-1@yms.example>", "<unit-2@yms.example>")
-    [sent] = deliver(Outbox(tmp_path, "zdcyzszb@163.com", settings.office_name), [notice])
+    Outbox(tmp_path, "zdcyzszb@163.com", settings.office_name).send(outgoing(notice))
     mail = email.message_from_bytes(
-        (tmp_path / f"{sent['key']}.eml").read_bytes(), policy=policy.default
+        (tmp_path / f"{notice.key}.eml").read_bytes(), policy=policy.default
     )
     assert mail["In-Reply-To"] == "<unit-2@yms.example>"
     assert mail["References"] == "<unit-1@yms.example> <unit-2@yms.example>"

@@ -14,14 +14,14 @@ import sqlalchemy as sa
 
 from bixue.cli import main
 from bixue.config import Settings
+from bixue.mail import send
 from bixue.mail.outbox import open_mailer
-from bixue.mail.send import deliver
 from bixue.model import LandedMessage, Submission
 from bixue.render.notice import Notice
 from bixue.render.office import office_status
 from bixue.rules.problem import Problem
 from bixue.warehouse.db import connect
-from bixue.warehouse.load import load_run, record_notices
+from bixue.warehouse.load import load_run
 from bixue.warehouse.status import (
     counting_version,
     month_status,
@@ -296,7 +296,9 @@ def test_mail_refused_at_intake_from_a_registered_unit_is_listed_for_the_office(
 def _send_status_mail(engine: sa.Engine, settings: Settings) -> Notice:
     """What the run does last: the office's status mail, sent (to the outbox) and recorded."""
     notice = office_status(engine, settings, "2023-05")
-    record_notices(engine, deliver(open_mailer(settings), [notice]))
+    mailer = open_mailer(settings)
+    send.queue_notices(engine, mailer, [notice], [])
+    send.raise_if_pending(send.send_pending(engine, mailer))
     return notice
 
 
@@ -318,6 +320,17 @@ def test_a_month_that_has_not_been_run_says_so_instead_of_listing_units_as_missi
     assert "未报送" in _status_text(both, capsys, "--period", "2023-05")  # a month run
 
 
+def _sent_notices(engine: sa.Engine, rows: list[dict[str, object]]) -> None:
+    """Notices as the ledger holds them once sent (what the status history reads)."""
+    from bixue.warehouse.schema import notice
+
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(notice),
+            [{**r, "state": "sent", "queued_at": r["sent_at"], "attempts": 1} for r in rows],
+        )
+
+
 def test_status_for_one_unit_lists_every_month_version_problem_and_receipt(
     both: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -328,7 +341,7 @@ def test_status_for_one_unit_lists_every_month_version_problem_and_receipt(
     sub = _submission(april, ["甲"], [BAD])
     sub.period = "2023-04"
     load_run(engine, "2023-04", [april], [sub], NOW)
-    record_notices(
+    _sent_notices(
         engine,
         [
             {
