@@ -17,6 +17,7 @@ from bixue.mail.intake import land_messages, policy_for
 from bixue.model import RawMessage
 from bixue.render.office import compose_office_status
 from bixue.warehouse.db import connect
+from bixue.warehouse.status import office_view
 
 WARNING = "发件人认证检查已关闭"
 FORGED = (
@@ -98,7 +99,9 @@ def test_every_status_says_the_check_is_off_while_it_is(
     monkeypatch.setenv("BIXUE_MAILBOX", "imap")
     monkeypatch.setenv("BIXUE_MAIL_SENDER_CHECK", "off")
     settings = load_settings(tmp_path / "home")
-    mail = compose_office_status(settings, "2023-01", [], {}, [])
+    mail = compose_office_status(
+        settings, office_view(connect(settings.warehouse_url), settings, "2023-01")
+    )
     assert WARNING in mail.body
     connect(settings.warehouse_url).dispose()
     out, err = io.StringIO(), io.StringIO()
@@ -107,9 +110,12 @@ def test_every_status_says_the_check_is_off_while_it_is(
     assert code == 0 and WARNING in err.getvalue()
     monkeypatch.setenv("BIXUE_MAIL_SENDER_CHECK", "required")
     monkeypatch.setenv("BIXUE_MAIL_AUTHSERV_ID", "mx.cx")
+    again = load_settings(tmp_path / "home")
     assert (
         WARNING
-        not in compose_office_status(load_settings(tmp_path / "home"), "2023-01", [], {}, []).body
+        not in compose_office_status(
+            again, office_view(connect(again.warehouse_url), again, "2023-01")
+        ).body
     )
 
 

@@ -344,10 +344,12 @@ def test_libreoffice_reads_the_csv_export_with_its_chinese_intact(
     sheet = openpyxl.load_workbook(tmp_path / "lo" / "得分.xlsx").active
     assert sheet is not None
     cells = list(sheet.iter_rows(values_only=True))
-    assert list(cells[0]) == list(COLUMNS)  # the BOM was read as one, not as text
-    texts = ("unit", "类别", "指标名称", "计分方法", "依据", "名次", "说明")
+    header = list(cells[0])
+    assert header == list(rows[0])  # the BOM was read as one, not as text
+    assert header[: len(COLUMNS)] == list(COLUMNS)
+    texts = ("unit", "类别", "指标名称", "计分方法", "依据", "名次", "说明", "version")
     for row, got in zip(rows, cells[1:], strict=True):
-        read = dict(zip(COLUMNS, got, strict=True))
+        read = dict(zip(header, got, strict=True))
         assert [read[c] or "" for c in texts] == [row[c] for c in texts]
     assert any("亿元" in r["依据"] for r in rows) and any("并列" in r["说明"] for r in rows)
 
@@ -383,8 +385,8 @@ def test_rules_show_gives_each_method_in_plain_chinese_and_every_decision(
     document = json.loads(capsys.readouterr().out)
     first = document["indicators"][0]
     assert first["method"] == "rank_share@1" and "每低一名少 1/N" in first["method_zh"]
-    assert first["decisions"] == ["D1", "D2", "D4"]
-    assert [d["id"] for d in document["decisions"]] == [f"D{i}" for i in range(1, 13)]
+    assert first["decisions"] == ["D1", "D2", "D4", "D20"]
+    assert [d["id"] for d in document["decisions"]] == [f"D{i}" for i in range(1, 23)]
     assert all(re.search(r"[\u4e00-\u9fff]", d["zh"]) for d in document["decisions"])
     assert document["measures"]["fdi_completion_pct"] == {
         "zh": "实际利用外资目标任务完成率",
