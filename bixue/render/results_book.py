@@ -115,7 +115,8 @@ def _header(sheet: Any, row: int, names: Sequence[str], st: dict[str, Any]) -> N
             st["border"],
             st["center"],
         )
-    sheet.row_dimensions[row].height = 42
+    longest = max((len(n) for n in names), default=4)
+    sheet.row_dimensions[row].height = 14 * max(2, min(6, -(-longest // 6)))
 
 
 def _ranked_sheet(
@@ -184,7 +185,7 @@ def _ranked_sheet(
     sheet.column_dimensions["A"].width = 6
     sheet.column_dimensions["B"].width = 22 if category == "county" else 34
     for col in range(3, len(head) + 1):
-        sheet.column_dimensions[get_column_letter(col)].width = 11
+        sheet.column_dimensions[get_column_letter(col)].width = 12
     _setup(sheet, info, f"{top}:{top}")
 
     # Ranked totals: a native bar chart of the ranking column.
@@ -283,6 +284,10 @@ def _text_sheet(book: Any, title: str, heading: str, lines: Sequence[str], info:
     for i, line in enumerate(lines, start=4):
         put_text(sheet.cell(row=i, column=1), line)
         sheet.cell(row=i, column=1).alignment = st["wrap"]
+        if line.endswith("："):
+            sheet.cell(row=i, column=1).font = st["head"]
+        # LibreOffice and Excel keep a set height: about 50 Chinese characters a line
+        sheet.row_dimensions[i].height = 16 * max(1, -(-len(line) // 50))
     _setup(sheet, info, None)
 
 
@@ -298,7 +303,9 @@ def build_workbook(
 
     st = _styles()
     book = Workbook()
-    intro = [f"{c}：{comment.text(c)}" for c in comment.categories]
+    intro: list[str] = []
+    for category, sentences in comment.categories.items():
+        intro += [f"{category}述评：", *(s.text for s in sentences), ""]
     if info.replaces:
         intro.insert(0, f"本版替代第{info.replaces}版通报。")
     intro += [f"注：{n}" for n in info.notes]
