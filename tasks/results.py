@@ -59,7 +59,11 @@ def send_results(home: str | None, rendered: Bundle) -> SendReport:
 @bixue_task()
 def publish_results(rendered: Bundle, report: SendReport | None, preview: str | None) -> dict:
     """What the run did, for the flow's result and the UI."""
-    out: dict = {"period": rendered.period, "version": rendered.number, "mails": len(rendered.mails)}
+    out: dict = {
+        "period": rendered.period,
+        "version": rendered.number,
+        "mails": len(rendered.mails),
+    }
     if preview is not None:
         out["preview"] = preview
     if report is not None:

@@ -9,6 +9,7 @@ sent again for the same version. The office is told of every failure.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import smtplib
@@ -109,9 +110,7 @@ def bundle(
     notes = tuple(n for n in (gaps_note(run), basis_note(run)) if n)
     so_far, own = report_months(period)
     months = _months(engine, settings, so_far)
-    comment = commentary(
-        scores, rules, _previous(engine, period), {m: months[m] for m in own}
-    )
+    comment = commentary(scores, rules, _previous(engine, period), {m: months[m] for m in own})
     info = BookInfo(
         period=period,
         label=version_label(run),
@@ -203,10 +202,8 @@ class RawSender:
             client.login()
             refused = client.smtp.sendmail(sender, [recipient], raw)
         finally:
-            try:
+            with contextlib.suppress(Exception):  # a dropped connection cannot close politely
                 client.close()
-            except Exception:  # a dropped connection cannot be closed politely
-                pass
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
         return message_id(key, sender)
@@ -223,7 +220,9 @@ def _record(engine: Engine, row: dict[str, Any]) -> None:
         conn.execute(sql("score_send_upsert"), row)
 
 
-def send(engine: Engine, settings: Settings, b: Bundle, sender: RawSender | None = None) -> SendReport:
+def send(
+    engine: Engine, settings: Settings, b: Bundle, sender: RawSender | None = None
+) -> SendReport:
     """Send every mail of a circulated version not yet sent; each row committed as it goes."""
     assert b.number is not None, "a preview is never sent"
     sender = sender or RawSender(settings)
@@ -285,15 +284,17 @@ def _tell_office(settings: Settings, b: Bundle, report: SendReport, sender: RawS
     key = f"results-{b.period.lower()}-v{b.number}-failed-{digest}"
     office = settings.office_address
     raw = compose(
-        OutgoingMail(key=key, to=(office,), subject=f"通报发送失败：{b.period} 第{b.number}版",
-                     body="\n".join(lines) + "\n"),
+        OutgoingMail(
+            key=key,
+            to=(office,),
+            subject=f"通报发送失败：{b.period} 第{b.number}版",
+            body="\n".join(lines) + "\n",
+        ),
         office,
         settings.office_name,
     )
-    try:
+    with contextlib.suppress(smtplib.SMTPException, OSError):
         sender.send(key, office, raw)
-    except (smtplib.SMTPException, OSError):
-        pass
 
 
 @dataclass(frozen=True)

@@ -90,9 +90,7 @@ def _rank(period: str, unit: str, key: str, value: int) -> Cited:
     return Cited(period, unit, key, "rank", Decimal(value), f"第{value}名")
 
 
-def _leaders(
-    scores: PeriodScores, rules: Rules | None, category: str, kind: str
-) -> Sentence:
+def _leaders(scores: PeriodScores, rules: Rules | None, category: str, kind: str) -> Sentence:
     """Who leads the category, with what total, and the indicators that earned the most."""
     totals = [t for t in scores.totals if t.category == category and t.kind == kind]
     first = [t for t in totals if t.rank == 1]
@@ -150,7 +148,9 @@ def _movement(
         was = _rank(previous.period, unit, TOTAL, before[unit].rank or 0)
         is_ = _rank(scores.period, unit, TOTAL, now[unit].rank or 0)
         cited += [was, is_]
-        text = f"{unit}名次{word}最多，由{prev_zh}{was.text}{'升' if best > 0 else '降'}至{is_.text}"
+        text = (
+            f"{unit}名次{word}最多，由{prev_zh}{was.text}{'升' if best > 0 else '降'}至{is_.text}"
+        )
         change = _biggest_change(scores, previous, unit, rising=best > 0)
         if change is not None:
             ln_now, ln_before = change
@@ -201,8 +201,14 @@ def _behind(scores: PeriodScores, rules: Rules | None, category: str) -> Sentenc
         return Sentence(f"各单位{zh}均达到时间进度（{share_cite.text}）。", (share_cite,))
     parts = []
     for ln, u in late:
-        c = Cited(scores.period, ln.unit, ln.indicator, "measure", ln.measure or Decimal(0),
-                  with_unit(ln.measure, u))
+        c = Cited(
+            scores.period,
+            ln.unit,
+            ln.indicator,
+            "measure",
+            ln.measure or Decimal(0),
+            with_unit(ln.measure, u),
+        )
         cited.append(c)
         parts.append(f"{ln.unit}（{c.text}）")
     text = ""

@@ -1,4 +1,7 @@
-"""Who gets the circulated results: leaders, every unit, the office in copy (config/circulation.yaml)."""
+"""Who gets the circulated results: leaders, every unit, the office in copy.
+
+Read from config/circulation.yaml and validated at load.
+"""
 
 from __future__ import annotations
 

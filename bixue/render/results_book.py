@@ -57,7 +57,7 @@ def put_text(cell: Any, text: str) -> None:
     cell.data_type = "s"
 
 
-def _num(value: Decimal | str | None) -> float | None:
+def _num(value: Decimal | str | int | None) -> float | None:
     return None if value is None or value == "" else float(Decimal(str(value)))
 
 
@@ -127,7 +127,7 @@ def _ranked_sheet(
     info: BookInfo,
     st: dict[str, Any],
 ) -> None:
-    """One category's official table: 名次, 单位, totals, then each indicator's points and measure."""
+    """One category's official table: 名次, 单位, totals, each indicator's points and measure."""
     from openpyxl.chart import BarChart, Reference
     from openpyxl.utils import get_column_letter
 
@@ -135,7 +135,9 @@ def _ranked_sheet(
     sheet = book.create_sheet(cat_zh)
     kind = main_kind(scores)
     rows = export_rows(scores, rules)
-    indicator_rows = [r for r in rows if r["category"] == category and r["indicator"] not in TOTAL_KINDS]
+    indicator_rows = [
+        r for r in rows if r["category"] == category and r["indicator"] not in TOTAL_KINDS
+    ]
     indicators = list(dict.fromkeys(str(r["indicator"]) for r in indicator_rows))
     names = {str(r["indicator"]): str(r["指标名称"]) for r in indicator_rows}
     weights = {str(r["indicator"]): r["分值"] for r in indicator_rows}
@@ -195,7 +197,9 @@ def _ranked_sheet(
     chart.title = f"{cat_zh}{head[main_col - 1]}"
     chart.y_axis.title = "分"
     chart.legend = None
-    chart.add_data(Reference(sheet, min_col=main_col, min_row=top, max_row=last), titles_from_data=True)
+    chart.add_data(
+        Reference(sheet, min_col=main_col, min_row=top, max_row=last), titles_from_data=True
+    )
     chart.set_categories(Reference(sheet, min_col=2, min_row=top + 1, max_row=last))
     chart.x_axis.scaling.orientation = "maxMin"  # first place on top
     chart.height, chart.width = 9, 16
@@ -209,23 +213,41 @@ def _ranked_sheet(
     stacked.title = f"{cat_zh}各单位指标得分构成"
     for j, _ in enumerate(indicators):
         col = main_col + 1 + 2 * j
-        stacked.add_data(Reference(sheet, min_col=col, min_row=top, max_row=last), titles_from_data=True)
+        stacked.add_data(
+            Reference(sheet, min_col=col, min_row=top, max_row=last), titles_from_data=True
+        )
     stacked.set_categories(Reference(sheet, min_col=2, min_row=top + 1, max_row=last))
     stacked.x_axis.scaling.orientation = "maxMin"
     stacked.height, stacked.width = 11, 22
     sheet.add_chart(stacked, f"A{last + 23}")
 
 
-def _explained_sheet(book: Any, scores: PeriodScores, rules: Rules | None, info: BookInfo, st: dict[str, Any]) -> None:
+def _explained_sheet(
+    book: Any, scores: PeriodScores, rules: Rules | None, info: BookInfo, st: dict[str, Any]
+) -> None:
     """得分说明: every unit × indicator with the export's 说明, then its totals."""
     sheet = book.create_sheet("得分说明")
     head = ["单位", "类别", "指标名称", "分值", "计量值", "依据", "目标值", "名次", "得分", "说明"]
-    _title(sheet, f"{TITLE}{period_title(scores.period)}得分说明", f"{info.label}　评分规则 {info.rules_version}", len(head), st)
+    _title(
+        sheet,
+        f"{TITLE}{period_title(scores.period)}得分说明",
+        f"{info.label}　评分规则 {info.rules_version}",
+        len(head),
+        st,
+    )
     _header(sheet, 3, head, st)
     for i, r in enumerate(export_rows(scores, rules), start=4):
         values = [
-            r["unit"], r["类别"], r["指标名称"], _num(r["分值"]), r["计量值"], r["依据"],
-            r["目标值"], r["名次"], _num(r["points"]), r["说明"],
+            r["unit"],
+            r["类别"],
+            r["指标名称"],
+            _num(r["分值"]),
+            r["计量值"],
+            r["依据"],
+            r["目标值"],
+            r["名次"],
+            _num(r["points"]),
+            r["说明"],
         ]
         for col, value in enumerate(values, start=1):
             cell = sheet.cell(row=i, column=col)
@@ -257,7 +279,13 @@ def _status_sheet(
     sheet = book.create_sheet("报送情况")
     order = sorted(months)
     head = ["单位", *(f"{int(m[5:])}月" for m in order)]
-    _title(sheet, f"{TITLE}{period_title(info.period)}各单位报送情况", "按时：截止日前报送并通过审核；迟报：截止日后报送；未报送：当月无报表；未通过未更正：报表未通过审核且未重报", len(head), st)
+    _title(
+        sheet,
+        f"{TITLE}{period_title(info.period)}各单位报送情况",
+        "按时：截止日前报送并通过审核；迟报：截止日后报送；未报送：当月无报表；未通过未更正：报表未通过审核且未重报",
+        len(head),
+        st,
+    )
     _header(sheet, 3, head, st)
     colours = {"late": "FFF2CC", "missing": "F8CBAD", "rejected": "F8CBAD"}
     state = {(e["unit"], m): e["state"] for m in order for e in months[m]}
@@ -276,10 +304,25 @@ def _status_sheet(
     _setup(sheet, info, "3:3")
 
 
-def _text_sheet(book: Any, title: str, heading: str, lines: Sequence[str], info: BookInfo, st: dict[str, Any], *, first: bool = False) -> None:
+def _text_sheet(
+    book: Any,
+    title: str,
+    heading: str,
+    lines: Sequence[str],
+    info: BookInfo,
+    st: dict[str, Any],
+    *,
+    first: bool = False,
+) -> None:
     sheet = book.active if first else book.create_sheet(title)
     sheet.title = title
-    _title(sheet, heading, f"{info.label}　评分规则 {info.rules_version}　生成时间 {info.generated_at}", 1, st)
+    _title(
+        sheet,
+        heading,
+        f"{info.label}　评分规则 {info.rules_version}　生成时间 {info.generated_at}",
+        1,
+        st,
+    )
     sheet.column_dimensions["A"].width = 110
     for i, line in enumerate(lines, start=4):
         put_text(sheet.cell(row=i, column=1), line)
@@ -309,7 +352,9 @@ def build_workbook(
     if info.replaces:
         intro.insert(0, f"本版替代第{info.replaces}版通报。")
     intro += [f"注：{n}" for n in info.notes]
-    _text_sheet(book, "述评", f"{TITLE}{period_title(scores.period)}通报", intro, info, st, first=True)
+    _text_sheet(
+        book, "述评", f"{TITLE}{period_title(scores.period)}通报", intro, info, st, first=True
+    )
     for category in dict.fromkeys(t.category for t in scores.totals):
         _ranked_sheet(book, scores, rules, category, info, st)
     _explained_sheet(book, scores, rules, info, st)
@@ -319,10 +364,19 @@ def build_workbook(
         f"版本：{info.label}" + (f"（替代第{info.replaces}版）" if info.replaces else ""),
         f"评分规则：{info.rules_version}",
         f"生成时间：{info.generated_at}",
-        "数据完整性：" + ("数据不全，见下" if any(n.startswith("数据不全") for n in info.notes) else "评分所需报表齐全"),
+        "数据完整性："
+        + (
+            "数据不全，见下"
+            if any(n.startswith("数据不全") for n in info.notes)
+            else "评分所需报表齐全"
+        ),
         *info.notes,
         "得分按附件6（县市、高新区）和附件7（招商组、平台）计分，保留两位小数；"
-        + ("全年得分 =（一季度+二季度+三季度）÷6 + 年度得分÷2。" if main_kind(scores) == YEAR else "合计为各指标得分之和。"),
+        + (
+            "全年得分 =（一季度+二季度+三季度）÷6 + 年度得分÷2。"
+            if main_kind(scores) == YEAR
+            else "合计为各指标得分之和。"
+        ),
         "各指标计量值、依据、名次及得分说明见“得分说明”表；各单位逐月报送情况见“报送情况”表。",
     ]
     _text_sheet(book, "说明", f"{TITLE}{period_title(scores.period)}通报说明", about, info, st)

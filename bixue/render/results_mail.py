@@ -128,7 +128,7 @@ def _html(
     e = html.escape
     parts = [
         '<html><head><meta charset="utf-8"></head>'
-        '<body style="font-family:\'Microsoft YaHei\',\'Noto Sans CJK SC\',SimSun,sans-serif;'
+        "<body style=\"font-family:'Microsoft YaHei','Noto Sans CJK SC',SimSun,sans-serif;"
         'font-size:14px;color:#222;max-width:760px">',
         f'<h2 style="font-size:18px">{e(title)}</h2>',
     ]
@@ -240,6 +240,7 @@ def with_inline_chart(raw: bytes, chart: bytes) -> bytes:
         payload = part.get_payload()
         assert isinstance(payload, list)
         html_part = payload[-1]
+        assert isinstance(html_part, Message)
         image = MIMEImage(chart, "png")
         image["Content-ID"] = f"<{CHART_CID}>"
         image["Content-Disposition"] = 'inline; filename="chart.png"'

@@ -143,9 +143,22 @@ def _workbook(msg: EmailMessage) -> tuple[str, bytes]:
 
 def _export(settings: Settings, period: str, version: int) -> list[dict[str, Any]]:
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "bixue"), "--home", str(settings.home), "export", "scores",
-         "--period", period, "--version", str(version), "--format", "json"],
-        capture_output=True, check=True, env=os.environ | {"BIXUE_MAIL_OUT": "outbox"},
+        [
+            str(Path(sys.executable).parent / "bixue"),
+            "--home",
+            str(settings.home),
+            "export",
+            "scores",
+            "--period",
+            period,
+            "--version",
+            str(version),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        check=True,
+        env=os.environ | {"BIXUE_MAIL_OUT": "outbox"},
     )
     rows: list[dict[str, Any]] = json.loads(done.stdout)
     return rows
@@ -177,7 +190,7 @@ def test_received_mails_have_their_recipient_subject_chinese_name_and_the_export
         assert msg["Subject"] == "楚雄州招商引资比学赶超2023年第二季度通报（第1版）"
         name, data = _workbook(msg)
         assert name == NAME == attachment_name("2023Q2")
-        assert 'filename*=utf-8\'\'' in raw.decode("ascii")  # RFC 2231 for webmail
+        assert "filename*=utf-8''" in raw.decode("ascii")  # RFC 2231 for webmail
         assert _book_points(data) == expected
         html = msg.get_body(("html",))
         text = msg.get_body(("plain",))
@@ -205,8 +218,11 @@ def test_refused_recipients_and_a_dropped_connection_are_retried_to_exactly_one_
     smtp.drop = {"nhx@zs.chuxiong.example"}
     first = circulate(warehouse, settings, "2023Q2")
     assert first.report is not None
-    assert set(first.report.failed) == {everyone[0], "sbx@zs.chuxiong.example",
-                                        "nhx@zs.chuxiong.example"}
+    assert set(first.report.failed) == {
+        everyone[0],
+        "sbx@zs.chuxiong.example",
+        "nhx@zs.chuxiong.example",
+    }
     assert "拒收" in first.report.failed["sbx@zs.chuxiong.example"]
     states = Counter(r["state"] for r in ledger(warehouse, "2023Q2", 1))
     assert states == {"sent": len(everyone) - 3, "failed": 3}
@@ -246,8 +262,10 @@ def test_force_recirculates_a_new_draft_whose_subject_replaces_version_one(
     circulate(warehouse, settings, "2023Q2")
     from bixue.scoring.model import Measure
 
-    changed = [Measure(m.unit, m.indicator, (m.value or 0) + 1) for m in
-               sample_measures(None, settings, "2023Q2")]
+    changed = [
+        Measure(m.unit, m.indicator, (m.value or 0) + 1)
+        for m in sample_measures(None, settings, "2023Q2")
+    ]
     score(warehouse, settings, Period(2023, 2), lambda e, s, p: changed, source_name="again")
     from bixue.scoring.model import ScoringError
 
@@ -286,7 +304,8 @@ def test_the_workbook_renders_through_libreoffice_to_pdf_and_png_one_page_wide(
     pdftoppm = shutil.which("pdftoppm")
     need(pdftoppm is not None, "pdftoppm (poppler-utils) not installed: run .ci/install-services")
     assert pdftoppm is not None
-    subprocess.run([pdftoppm, "-png", "-r", "60", str(tmp_path / "book.pdf"), str(tmp_path / "page")],
+    pages_at = str(tmp_path / "page")
+    subprocess.run([pdftoppm, "-png", "-r", "60", str(tmp_path / "book.pdf"), pages_at],
                    capture_output=True, check=True, timeout=120)  # fmt: skip
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 6  # 述评, two ranked tables, 得分说明, 报送情况, 说明
@@ -323,5 +342,5 @@ def test_the_html_mail_renders_in_chromium_not_blank(
     assert 0.01 < ink < 0.9
     dom = _run(browser, tmp_path, "--dump-dom", page.as_uri()).stdout.decode("utf-8")
     assert "贵单位得分" in dom and "述评" in dom
-    chart_w, chart_h, _ = _pixels(mail.chart)
+    chart_w, _, _ = _pixels(mail.chart)
     assert chart_w <= 760  # the chart fits the mail's width

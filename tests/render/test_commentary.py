@@ -80,17 +80,13 @@ def test_every_number_of_the_commentary_is_in_the_audit_trail(
     assert checked > 10
 
 
-def test_a_quarter_whose_ranking_did_not_change_says_so(
-    engine: Engine, settings: Settings
-) -> None:
+def test_a_quarter_whose_ranking_did_not_change_says_so(engine: Engine, settings: Settings) -> None:
     q1 = list(sample_measures(None, settings, "2023Q1"))
     same = [Measure(m.unit, m.indicator, m.value) for m in q1]
     for q in (1, 2):
         score(engine, settings, Period(2023, q), lambda e, s, p: same, source_name="same")
     rules = load_rules(settings.config_dir, 2023)
-    comment = commentary(
-        audit.load(engine, "2023Q2")[1], rules, audit.load(engine, "2023Q1")[1]
-    )
+    comment = commentary(audit.load(engine, "2023Q2")[1], rules, audit.load(engine, "2023Q1")[1])
     for category in ("县市、高新区", "招商组、平台"):
         assert "各单位名次与一季度相同，没有变化。" in comment.text(category)
         assert "上升" not in comment.text(category) and "下降" not in comment.text(category)
@@ -103,7 +99,10 @@ def test_the_first_quarter_has_nothing_to_compare_and_submissions_are_said_by_mo
     _, scores = audit.load(engine, "2023Q1")
     months = {
         "2023-02": [{"unit": "楚雄市", "state": "late"}, {"unit": "双柏县", "state": "accepted"}],
-        "2023-03": [{"unit": "楚雄市", "state": "accepted"}, {"unit": "双柏县", "state": "rejected"}],
+        "2023-03": [
+            {"unit": "楚雄市", "state": "accepted"},
+            {"unit": "双柏县", "state": "rejected"},
+        ],
     }
     text = commentary(scores, None, None, months).text("县市、高新区")
     assert "一季度为本年首次评分，无上季度名次可比。" in text
