@@ -118,6 +118,7 @@ def bundle(
         generated_at=local.strftime("%Y-%m-%d %H:%M"),
         notes=notes,
         replaces=replaces,
+        gate_ran=run.gaps is not None,
     )
     name = attachment_name(period)
     workbook = build_workbook(scores, rules, info, comment, months)

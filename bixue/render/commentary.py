@@ -219,14 +219,25 @@ def _behind(scores: PeriodScores, rules: Rules | None, category: str) -> Sentenc
     return Sentence(text + "。", tuple(cited))
 
 
+def month_ranges(months: Sequence[int]) -> str:
+    """[1, 2, 3, 5] -> 1—3月、5月: consecutive months as one span."""
+    spans: list[list[int]] = []
+    for m in sorted(months):
+        if spans and m == spans[-1][-1] + 1:
+            spans[-1].append(m)
+        else:
+            spans.append([m])
+    return "、".join(f"{s[0]}—{s[-1]}月" if len(s) > 1 else f"{s[0]}月" for s in spans)
+
+
 def _submissions(
     months: Mapping[str, Sequence[Mapping[str, Any]]], category_units: Sequence[str]
 ) -> Sentence:
     """Who submitted late, or not at all (missing, or rejected and never fixed), month by month."""
-    late: dict[str, list[str]] = {}
-    absent: dict[str, list[str]] = {}
+    late: dict[str, list[int]] = {}
+    absent: dict[str, list[int]] = {}
     for month, entries in sorted(months.items()):
-        label = f"{int(month[5:])}月"
+        label = int(month[5:])
         for e in entries:
             if e["unit"] not in category_units:
                 continue
@@ -241,7 +252,7 @@ def _submissions(
     parts = []
     for word, found in (("迟报", late), ("未报送或未通过审核且未更正", absent)):
         if found:
-            who = "、".join(f"{u}（{'、'.join(ms)}）" for u, ms in found.items())
+            who = "、".join(f"{u}（{month_ranges(ms)}）" for u, ms in found.items())
             parts.append(f"{word}：{who}")
     return Sentence("；".join(parts) + "。")
 

@@ -38,6 +38,7 @@ class BookInfo:
     generated_at: str
     notes: tuple[str, ...] = ()  # 数据不全 lines, the year's basis
     replaces: int | None = None  # 第N版 this version replaces
+    gate_ran: bool = True  # False: scored from a file, no inputs gate
 
 
 def period_title(period: str) -> str:
@@ -359,17 +360,18 @@ def build_workbook(
         _ranked_sheet(book, scores, rules, category, info, st)
     _explained_sheet(book, scores, rules, info, st)
     _status_sheet(book, list(scores.units), months, info, st)
+    if not info.gate_ran:
+        completeness = "未经报表齐全检查（评分数据不是来自数据仓库）"
+    elif any(n.startswith("数据不全") for n in info.notes):
+        completeness = "数据不全，见下"
+    else:
+        completeness = "评分所需报表齐全"
     about = [
         f"评分期：{period_zh(scores.period)}",
         f"版本：{info.label}" + (f"（替代第{info.replaces}版）" if info.replaces else ""),
         f"评分规则：{info.rules_version}",
         f"生成时间：{info.generated_at}",
-        "数据完整性："
-        + (
-            "数据不全，见下"
-            if any(n.startswith("数据不全") for n in info.notes)
-            else "评分所需报表齐全"
-        ),
+        f"数据完整性：{completeness}",
         *info.notes,
         "得分按附件6（县市、高新区）和附件7（招商组、平台）计分，保留两位小数；"
         + (

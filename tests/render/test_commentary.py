@@ -109,3 +109,13 @@ def test_the_first_quarter_has_nothing_to_compare_and_submissions_are_said_by_mo
     assert "迟报：楚雄市（2月）" in text and "未报送或未通过审核且未更正：双柏县（3月）" in text
     quiet = {"2023-03": [{"unit": "楚雄市", "state": "accepted"}]}
     assert "各单位均按时报送。" in commentary(scores, None, None, quiet).text("县市、高新区")
+
+
+@pytest.mark.parametrize(
+    ("months", "text"),
+    [([4], "4月"), ([4, 5, 6], "4—6月"), ([1, 2, 3, 5, 7, 8], "1—3月、5月、7—8月")],
+)
+def test_months_are_said_as_spans(months: list[int], text: str) -> None:
+    from bixue.render.commentary import month_ranges
+
+    assert month_ranges(months) == text
