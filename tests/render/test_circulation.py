@@ -344,3 +344,46 @@ def test_the_html_mail_renders_in_chromium_not_blank(
     assert "贵单位得分" in dom and "述评" in dom
     chart_w, _, _ = _pixels(mail.chart)
     assert chart_w <= 760  # the chart fits the mail's width
+
+
+def test_the_years_workbook_has_each_quarter_the_annual_score_and_the_year_result(
+    settings: Settings, warehouse: Engine
+) -> None:
+    from openpyxl import load_workbook
+
+    score(warehouse, settings, Period(2023, 3), sample_measures, source_name="sample")
+    score(warehouse, settings, Period(2023), sample_measures, source_name="sample")
+    outcome = circulate(warehouse, settings, "2023", preview=True)
+    book = load_workbook(io.BytesIO(outcome.bundle.workbook))
+    assert book.sheetnames == [
+        "述评",
+        "县市、高新区",
+        "招商组、平台",
+        "得分说明",
+        "报送情况",
+        "说明",
+    ]
+    sheet = book["县市、高新区"]
+    head = [c.value for c in sheet[3]][:7]
+    assert head == ["名次", "单位", "一季度", "二季度", "三季度", "年度得分", "全年得分"]
+    assert sheet.freeze_panes == "C4" and sheet.print_title_rows == "$3:$3"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    kinds = {"Q1": 2, "Q2": 3, "Q3": 4, "annual": 5, "year": 6}
+    totals = {(t.unit, t.kind): t.points for t in outcome.bundle.scores.totals}
+    for row in sheet.iter_rows(min_row=4, max_row=14, values_only=True):
+        for kind, col in kinds.items():
+            assert row[col] == float(round(totals[(str(row[1]), kind)], 2)), (row[1], kind)
+    assert len(sheet._charts) == 2  # ranked totals, and each unit's stacked breakdown
+    assert "全年得分所用季度得分" in " ".join(str(c.value) for c in book["说明"]["A"])
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1+1", "@SUM(A1)"])
+def test_submitted_texts_stay_plain_text_in_the_workbook(text: str) -> None:
+    from openpyxl import Workbook
+
+    from bixue.render.results_book import put_text
+
+    sheet = Workbook().active
+    assert sheet is not None
+    put_text(sheet["A1"], text)
+    assert sheet["A1"].data_type == "s" and sheet["A1"].value == text
