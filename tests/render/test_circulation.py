@@ -387,3 +387,35 @@ def test_submitted_texts_stay_plain_text_in_the_workbook(text: str) -> None:
     assert sheet is not None
     put_text(sheet["A1"], text)
     assert sheet["A1"].data_type == "s" and sheet["A1"].value == text
+
+
+def _bixue(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "bixue"), "--home", str(home), *args]
+    env = os.environ | {"BIXUE_MAIL_OUT": "outbox"}
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_the_command_previews_then_circulates_then_a_rerun_sends_nothing(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from tests.scoring.scoring_sample import write_measures
+
+    home = settings.home
+    assert _bixue(home, "db", "upgrade").returncode == 0
+    measures = write_measures(tmp_path / "q1.csv", sample_measures(None, settings, "2023Q1"))
+    preview = _bixue(
+        home, "circulate", "--period", "2023Q1", "--measures", str(measures), "--preview"
+    )
+    assert preview.returncode == 0, preview.stderr
+    assert "通报预览（未发送，未锁定）" in preview.stdout
+    assert (home / "preview" / "2023Q1" / "楚雄州招商引资比学赶超2023年第一季度通报.xlsx").exists()
+    assert not list((home / "outbox").glob("results-*")) if (home / "outbox").exists() else True
+    sent = _bixue(home, "circulate", "--period", "2023Q1", "--measures", str(measures))
+    assert sent.returncode == 0, sent.stderr
+    n = len(_everyone(settings))
+    assert "已通报第1版" in sent.stdout and f"本次发出 {n} 封" in sent.stdout
+    assert len(list((home / "outbox").glob("results-2023q1-v1-*.eml"))) == n
+    again = _bixue(home, "circulate", "--period", "2023Q1", "--measures", str(measures))
+    assert again.returncode == 0 and f"本次发出 0 封，此前已发出 {n} 封" in again.stdout
+    refused = _bixue(home, "circulate", "--period", "2023Q2")
+    assert refused.returncode == 2 and "bixue:" in refused.stderr  # the gate, in Chinese
