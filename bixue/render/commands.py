@@ -34,6 +34,15 @@ def draft(
         score_warehouse(engine, settings, p, allow_incomplete=allow_incomplete)
 
 
+def _newest_circulated(engine: Engine, period: str) -> int | None:
+    """第N版 when the period's newest scoring is already circulated (nothing new to force)."""
+    from bixue.scoring import audit
+
+    with engine.connect() as conn:
+        recorded = audit.runs(conn, period)
+    return recorded[0].circulated if recorded else None
+
+
 def describe(outcome: Outcome) -> list[str]:
     """What a circulation did, in the office's words."""
     b = outcome.bundle
@@ -75,10 +84,13 @@ def cmd_circulate(settings: Settings, args: argparse.Namespace) -> int:
             allow_incomplete=args.allow_incomplete,
             measures=args.measures,
         )
+        stale = args.force and not args.preview and _newest_circulated(engine, period)
         outcome = circulate(engine, settings, period, preview=args.preview, force=args.force)
     except (ScoringError, IncompleteInputsError, ConfigError) as exc:
         print(f"bixue: {exc}", file=sys.stderr)
         return 2
+    if stale:
+        print(f"{period} 没有比第{stale}版更新的评分：--force 未生成新的一版，第{stale}版不变")
     for line in describe(outcome):
         print(line)
     return 1 if outcome.report is not None and outcome.report.failed else 0
