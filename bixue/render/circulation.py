@@ -75,11 +75,12 @@ def _months(engine: Engine, settings: Settings, months: list[str]) -> dict[str, 
 
 
 def _previous(engine: Engine, period: str) -> PeriodScores | None:
-    """The previous quarter's scoring the year would use (newest circulated, else draft)."""
+    """The previous quarter's scoring the year would use (newest circulated, else draft); for
+    the year, the third quarter's."""
     p = parse_period(period)
-    if p.quarter is None or p.quarter == 1:
+    if p.quarter == 1:
         return None
-    prev = f"{p.year}Q{p.quarter - 1}"
+    prev = f"{p.year}Q{3 if p.quarter is None else p.quarter - 1}"
     with engine.connect() as conn:
         run = audit.basis_run(conn, prev)
     return None if run is None else audit.load(engine, prev, run.version)[1]

@@ -120,16 +120,21 @@ def _movement(
     rules: Rules | None,
     category: str,
 ) -> Sentence:
-    """Who rose or fell most since the previous quarter and by which indicator; or no change."""
-    if "Q" not in scores.period:
-        return Sentence("")
-    quarter = scores.period[4:]
+    """Who rose or fell most since the previous quarter and by which indicator; or no change.
+
+    The year compares its result's places with the third quarter's (their indicators differ,
+    so no indicator is named).
+    """
+    annual = "Q" not in scores.period
+    kind = YEAR if annual else TOTAL
     if previous is None:
-        if quarter == "Q1":
+        if scores.period.endswith("Q1"):
             return Sentence("一季度为本年首次评分，无上季度名次可比。")
         return Sentence("上季度尚未评分，无名次可比。")
     prev_zh = QUARTER_ZH.get(previous.period[4:], previous.period)
-    now = {t.unit: t for t in scores.totals if t.category == category and t.kind == TOTAL}
+    if annual:
+        prev_zh += "得分"
+    now = {t.unit: t for t in scores.totals if t.category == category and t.kind == kind}
     before = {t.unit: t for t in previous.totals if t.category == category and t.kind == TOTAL}
     moves = {
         u: (before[u].rank or 0) - (t.rank or 0)
@@ -146,12 +151,12 @@ def _movement(
             continue
         unit = next(u for u in order if moves.get(u) == best)
         was = _rank(previous.period, unit, TOTAL, before[unit].rank or 0)
-        is_ = _rank(scores.period, unit, TOTAL, now[unit].rank or 0)
+        is_ = _rank(scores.period, unit, kind, now[unit].rank or 0)
         cited += [was, is_]
         text = (
             f"{unit}名次{word}最多，由{prev_zh}{was.text}{'升' if best > 0 else '降'}至{is_.text}"
         )
-        change = _biggest_change(scores, previous, unit, rising=best > 0)
+        change = None if annual else _biggest_change(scores, previous, unit, rising=best > 0)
         if change is not None:
             ln_now, ln_before = change
             a = _points(previous.period, unit, ln_before.indicator, ln_before.points)

@@ -48,15 +48,19 @@ def _audited(engine: Engine, c: Cited) -> Decimal:
     return total.points if c.field == "points" else Decimal(total.rank or 0)
 
 
-@pytest.mark.parametrize("period", ["2023Q1", "2023Q2", "2023Q3"])
+@pytest.mark.parametrize("period", ["2023Q1", "2023Q2", "2023Q3", "2023"])
 def test_every_number_of_the_commentary_is_in_the_audit_trail(
     engine: Engine, settings: Settings, period: str
 ) -> None:
-    for q in range(1, int(period[-1]) + 1):
+    last = int(period[-1]) if "Q" in period else 3
+    for q in range(1, last + 1):
         score(engine, settings, Period(2023, q), sample_measures, source_name="sample")
+    if "Q" not in period:
+        score(engine, settings, Period(2023), sample_measures, source_name="sample")
     rules = load_rules(settings.config_dir, 2023)
     _, scores = audit.load(engine, period)
-    previous = audit.load(engine, f"2023Q{int(period[-1]) - 1}")[1] if period != "2023Q1" else None
+    before = f"2023Q{last - 1}" if "Q" in period else "2023Q3"
+    previous = audit.load(engine, before)[1] if period != "2023Q1" else None
     comment = commentary(scores, rules, previous)
     names = sorted((leaf.name for leaf in rules.leaves()), key=len, reverse=True)
     checked = 0
