@@ -93,7 +93,7 @@ def _ranking(scores: PeriodScores) -> dict[str, list[tuple[int | None, str, Deci
 
 
 def subject(period: str, number: int | None, replaces: int | None) -> str:
-    label = f"第{number}版" if number else "预览（未通报）"
+    label = f"第{number}版" if number else "预览，未通报"
     again = f"，替代第{replaces}版" if replaces else ""
     return f"{TITLE}{period_title(period)}通报（{label}{again}）"
 
@@ -124,6 +124,7 @@ def _html(
     comment: Commentary,
     mine: Sequence[str],
     sign: str,
+    unit: str | None = None,
 ) -> str:
     e = html.escape
     parts = [
@@ -134,7 +135,7 @@ def _html(
     ]
     parts += [f'<p style="color:#a33">{e(n)}</p>' for n in notes]
     if mine:
-        parts.append('<h3 style="font-size:16px">贵单位得分</h3>')
+        parts.append(f'<h3 style="font-size:16px">{e(unit or "")}得分</h3>')
         parts += [f"<p>{e(x)}</p>" for x in mine]
     for category, rows in ranking.items():
         parts.append(f'<h3 style="font-size:16px">{e(category)}排名</h3>')
@@ -166,10 +167,11 @@ def _text(
     comment: Commentary,
     mine: Sequence[str],
     sign: str,
+    unit: str | None = None,
 ) -> str:
     lines = [title, "", *notes]
     if mine:
-        lines += ["", "【贵单位得分】", *mine]
+        lines += ["", f"【{unit}得分】", *mine]
     for category, rows in ranking.items():
         lines += ["", f"【{category}排名】"]
         lines += [f"{rank or '—'}. {unit}  {shown(points)}分" for rank, unit, points in rows]
@@ -216,8 +218,8 @@ def build_mails(
                     address,
                     unit,
                     title,
-                    _text(title, notes, ranking, comment, mine, sign),
-                    _html(title, notes, ranking, comment, mine, sign),
+                    _text(title, notes, ranking, comment, mine, sign, unit),
+                    _html(title, notes, ranking, comment, mine, sign, unit),
                     chart,
                     (workbook,),
                 )

@@ -205,7 +205,7 @@ def test_received_mails_have_their_recipient_subject_chinese_name_and_the_export
     body = unit_mail.get_body(("plain",))
     assert body is not None
     mine = body.get_content()
-    assert "【贵单位得分】" in mine and "失分指标：" in mine
+    assert "【楚雄市得分】" in mine and "失分指标：" in mine
     says = next(r["说明"] for r in export if r["unit"] == "楚雄市" and r["indicator"] == "total")
     assert says in mine
 
@@ -251,7 +251,7 @@ def test_preview_writes_the_workbook_and_mails_and_sends_and_locks_nothing(
     assert outcome.preview == folder and (folder / NAME).exists()
     emls = list(folder.glob("*.eml"))
     assert len(emls) == len(_everyone(settings))
-    assert "预览（未通报）" in str(_parse(emls[0].read_bytes())["Subject"])
+    assert "预览，未通报" in str(_parse(emls[0].read_bytes())["Subject"])
     assert smtp.received == []
     assert outcome.bundle.run.circulated is None
 
@@ -341,7 +341,7 @@ def test_the_html_mail_renders_in_chromium_not_blank(
     ink, _ = _ink(png)
     assert 0.01 < ink < 0.9
     dom = _run(browser, tmp_path, "--dump-dom", page.as_uri()).stdout.decode("utf-8")
-    assert "贵单位得分" in dom and "述评" in dom
+    assert "楚雄市得分" in dom and "述评" in dom
     chart_w, _, _ = _pixels(mail.chart)
     assert chart_w <= 760  # the chart fits the mail's width
 
