@@ -419,3 +419,37 @@ def test_the_command_previews_then_circulates_then_a_rerun_sends_nothing(
     assert again.returncode == 0 and f"本次发出 0 封，此前已发出 {n} 封" in again.stdout
     refused = _bixue(home, "circulate", "--period", "2023Q2")
     assert refused.returncode == 2 and "bixue:" in refused.stderr  # the gate, in Chinese
+
+
+def test_the_demo_circulates_the_three_quarters_and_the_year_to_the_outbox(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bixue.render.commands import demo_circulate
+
+    monkeypatch.setenv("BIXUE_MAIL_OUT", "outbox")
+    settings.home.mkdir(parents=True)
+    engine = connect(settings.warehouse_url)
+    upgrade(engine)  # nothing received: every draft is 数据不全, as the demo allows
+    done = demo_circulate(engine, settings, 2023)
+    assert [(o.bundle.period, o.bundle.number) for o in done] == [
+        ("2023Q1", 1),
+        ("2023Q2", 1),
+        ("2023Q3", 1),
+        ("2023", 1),
+    ]
+    n = len(_everyone(settings))
+    for period in ("2023q1", "2023q2", "2023q3", "2023"):
+        assert len(list(settings.outbox_path.glob(f"results-{period}-v1-*.eml"))) == n
+    books = sorted(p.name for p in (settings.home / "results").glob("*.xlsx"))
+    assert "楚雄州招商引资比学赶超2023年度通报.xlsx" in books and len(books) == 4
+    year = done[-1].bundle
+    from bixue.scoring.versions import basis_note
+
+    assert "一季度按第1版（已通报）" in basis_note(year.run)  # the year rescored on them
+    assert (
+        "数据不全"
+        in _parse(next(settings.outbox_path.glob("results-2023-v1-*.eml")).read_bytes())
+        .get_body(("plain",))
+        .get_content()
+    )  # type: ignore[union-attr]
+    assert "通报工作簿：" in capsys.readouterr().out
