@@ -453,3 +453,26 @@ def test_the_demo_circulates_the_three_quarters_and_the_year_to_the_outbox(
         .get_content()
     )  # type: ignore[union-attr]
     assert "通报工作簿：" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_send_ledger_keeps_one_sent_row_per_recipient_on_both_databases(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    backend: str,
+) -> None:
+    monkeypatch.setenv("BIXUE_MAIL_OUT", "outbox")
+    settings.home.mkdir(parents=True)
+    url = settings.warehouse_url if backend == "sqlite" else str(request.getfixturevalue("pg_url"))
+    engine = connect(url)
+    upgrade(engine)
+    score(engine, settings, Period(2023, 1), sample_measures, source_name="sample")
+    first = circulate(engine, settings, "2023Q1")
+    again = circulate(engine, settings, "2023Q1")
+    assert first.report is not None and again.report is not None
+    assert len(first.report.sent) == len(_everyone(settings)) and not again.report.sent
+    rows = ledger(engine, "2023Q1", 1)
+    assert sorted(r["recipient"] for r in rows) == sorted(_everyone(settings))
+    assert {(r["state"], r["attempts"]) for r in rows} == {("sent", 1)}
+    assert all(len(r["content_sha256"]) == 64 and r["message_id"] for r in rows)
