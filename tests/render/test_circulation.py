@@ -320,8 +320,13 @@ def test_the_workbook_renders_through_libreoffice_to_pdf_and_png_one_page_wide(
     text = subprocess.run([pdftotext, "-layout", str(tmp_path / "book.pdf"), "-"],
                           capture_output=True, check=True, timeout=60).stdout.decode()  # fmt: skip
     assert "比学赶超2023年第二季度得分排名（县市、高新区）" in text
-    # one page wide: every table's last column is on the same page as its first
-    assert "得分说明" in text and "说明" in text
+    # one page wide: the ranked table's first and last columns print on the same page
+    page2 = next(p for p in text.split("\f") if "得分排名（县市、高新区）" in p)
+    assert "名次" in page2 and "合计" in page2
+    # every column of a unit's row on that page: 名次, 单位, 合计, then points and measure of
+    # each of the five county indicators
+    row = next(ln.split() for ln in page2.splitlines() if "禄丰市" in ln and "%" in ln)
+    assert len(row) == 3 + 2 * 5, row
 
 
 def test_the_html_mail_renders_in_chromium_not_blank(
