@@ -345,6 +345,10 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
         from bixue.scoring.commands import demo_year
 
         demo_year(engine, settings, args.year)
+        from bixue.render.commands import demo_circulate
+
+        print()
+        demo_circulate(engine, settings, args.year)
     receipts = len(list(settings.outbox_path.glob("receipt-*.eml")))
     status = len(list(settings.outbox_path.glob("status-*.eml")))
     print(f"\n回执邮件 {receipts} 封、报送情况邮件 {status} 封：{settings.outbox_path}")
@@ -463,9 +467,15 @@ def _command_modules() -> list[Callable[..., None]]:
     """Subcommands that live with their stage: each module has register(subparsers, parents)."""
     from bixue import bench_cli
     from bixue.mail import commands as mail_commands
+    from bixue.render import commands as render_commands
     from bixue.scoring import commands as scoring_commands
 
-    return [mail_commands.register, scoring_commands.register, bench_cli.register]
+    return [
+        mail_commands.register,
+        scoring_commands.register,
+        render_commands.register,
+        bench_cli.register,
+    ]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -91,4 +91,29 @@ score_total = Table(
     ForeignKeyConstraint(["period", "version"], ["score_run.period", "score_run.version"]),
 )
 
-__all__ = ["metadata", "score_circulation", "score_line", "score_run", "score_total"]
+# The send ledger of circulated results (0103): one row per version, recipient address and
+# message content; pending before the server is asked, sent once it accepted, failed otherwise.
+score_send = Table(
+    "score_send",
+    metadata,
+    Column("period", String(8), nullable=False),
+    Column("number", Integer, nullable=False),  # 第N版
+    Column("recipient", Text, nullable=False),  # one envelope address
+    Column("content_sha256", String(64), nullable=False),  # SHA-256 of the message sent
+    Column("unit", Text),  # the unit whose breakdown it carries; NULL for leaders and office
+    Column("state", String(8), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("message_id", Text),
+    Column("error", Text),
+    Column("updated_at", Text, nullable=False),
+    PrimaryKeyConstraint("period", "number", "recipient", "content_sha256"),
+)
+
+__all__ = [
+    "metadata",
+    "score_circulation",
+    "score_line",
+    "score_run",
+    "score_send",
+    "score_total",
+]
