@@ -119,6 +119,21 @@ class RunSettings(_Strict):
     # Processes that parse a batch's workbooks when it has many (0: one per core; 1: parse in
     # the run's own process). Parsing is most of a large month's work and needs no database.
     parse_workers: int = Field(default=0, ge=0)
+    # Address space one workbook's parse may add (its child process is capped at this): a file
+    # that needs more is refused with a reason, the run goes on.
+    parse_memory_megabytes: int = Field(default=1024, ge=64)
+
+
+class WorkbookSettings(_Strict):
+    """Bounds every submitted workbook is checked against before it is read (bixue/forms/guard)."""
+
+    max_rows: int = Field(default=20_000, ge=100)
+    max_columns: int = Field(default=256, ge=16, le=16384)
+    max_members: int = Field(default=1_000, ge=10)
+    max_member_megabytes: float = Field(default=100, gt=0)
+    max_total_megabytes: float = Field(default=200, gt=0)
+    max_ratio: int = Field(default=200, ge=10)
+    max_xls_megabytes: float = Field(default=20, gt=0)
 
 
 class AdminCode(_Strict):
@@ -167,6 +182,7 @@ class SettingsFile(_Strict):
     mail_out: MailOutSettings = MailOutSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     run: RunSettings = RunSettings()
+    workbook: WorkbookSettings = WorkbookSettings()
 
 
 def _load_yaml(path: Path) -> Any:
