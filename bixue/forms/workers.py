@@ -11,6 +11,7 @@ Results come back pickled (object columns pickle at ~5 % of their parse time).
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import multiprocessing
 import os
@@ -121,6 +122,7 @@ def parse_isolated(
         code = 0
         try:
             os.close(read_end)
+            faulthandler.disable()  # the parent's stack dumped on our abort would only mislead
             start = _status_kb("VmRSS")
             _cap_memory(budget)
             parsed = _guarded(path, codes, limits)

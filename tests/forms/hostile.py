@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -19,7 +20,7 @@ def good(unit: str = "禄丰市", project: str = "钛项目") -> bytes:
     return render_workbook("a3", year=2023, month=5, unit=unit, rows=rows)
 
 
-def _rewrite(book: bytes, change: Callable[[str], str]) -> bytes:
+def rewrite(book: bytes, change: Callable[[str], str]) -> bytes:
     """The workbook with its first sheet's XML changed, every other part as it was."""
     src = zipfile.ZipFile(io.BytesIO(book))
     out = io.BytesIO()
@@ -38,13 +39,13 @@ def _last_row(cell: str) -> Callable[[str], str]:
 
 def far_formatted_cell() -> bytes:
     """A formatted empty cell at XFD1048576, the dimension saying so."""
-    book = _rewrite(good(), _last_row('<c r="XFD1048576" s="1"/>'))
-    return _rewrite(book, lambda x: x.replace('<dimension ref="A1:I11"/>', '<dimension ref="A1:XFD1048576"/>'))
+    book = rewrite(good(), _last_row('<c r="XFD1048576" s="1"/>'))
+    return rewrite(book, lambda x: x.replace('<dimension ref="A1:I11"/>', '<dimension ref="A1:XFD1048576"/>'))
 
 
 def far_text_cell() -> bytes:
     """One text cell at XFD1048576; the dimension left as it was (it lies)."""
-    return _rewrite(good(), _last_row('<c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>'))
+    return rewrite(good(), _last_row('<c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>'))
 
 
 def laughs() -> bytes:
@@ -58,7 +59,7 @@ def laughs() -> bytes:
         xml = dtd + xml
         return xml.replace("</sheetData>", '<row r="12"><c r="A12"><f>&l9;</f></c></row></sheetData>')
 
-    return _rewrite(good(), change)
+    return rewrite(good(), change)
 
 
 def inflated(size: int = GIB) -> bytes:
@@ -117,8 +118,6 @@ def lying_size() -> bytes:
     book = inflated(50 * 1024 * 1024)
     # patch the declared size (local and central headers) to 1024
     data = bytearray(book)
-    import struct
-
     for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
         at = 0
         while (at := data.find(sig, at)) >= 0:
@@ -128,3 +127,15 @@ def lying_size() -> bytes:
                 struct.pack_into("<I", data, at + offset, 1024)
             at += 4
     return bytes(data)
+
+
+def many_parts(count: int = 2000) -> bytes:
+    """A sound workbook carrying `count` extra empty parts."""
+    src = zipfile.ZipFile(io.BytesIO(good()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        for i in range(count):
+            dst.writestr(f"customXml/item{i}.bin", b"")
+    return out.getvalue()
