@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from bixue.textcell import put_text
 from bixue.scoring.engine import shown
 from bixue.scoring.explain import (
     CATEGORY_ZH,
@@ -182,9 +183,8 @@ def xlsx_bytes(rows: Sequence[Row], note: str | None = None) -> bytes:
 
 
 def _put(cell: Any, text: str) -> None:
-    """A text cell that stays text: openpyxl would otherwise take '=…' for a formula."""
-    cell.value = text
-    cell.data_type = "s"
+    """A text cell that stays text (bixue/textcell.py)."""
+    put_text(cell, text)
 
 
 def explanation(
