@@ -339,7 +339,21 @@ def _display_name(text: str) -> str:
     """NFC name without control/format characters or any directory part a client sent."""
     name = unicodedata.normalize("NFC", text)
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf"))
-    return re.split(r"[\\/]", name)[-1].strip()
+    return _shortened(re.split(r"[\\/]", name)[-1].strip())
+
+
+MAX_NAME = 120  # characters of an attachment name kept for display (file systems allow 255 bytes)
+
+
+def _shortened(name: str) -> str:
+    """A name past MAX_NAME characters: its start, "…" and its extension (a 1,000-character name
+    would be too long for the receipt's annotated file and for the office's own disk)."""
+    if len(name) <= MAX_NAME:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    ext = ext if dot and stem and len(ext) <= 8 else ""
+    keep = MAX_NAME - len(ext) - 2
+    return f"{(stem if ext else name)[:keep]}…{'.' + ext if ext else ''}"
 
 
 def _first_clean_name(candidates: list[tuple[str, bool]]) -> str | None:
