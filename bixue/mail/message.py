@@ -440,6 +440,8 @@ def _expand(found: list[Attachment], limits: Limits, problems: list[str]) -> lis
     """Each attachment, each container followed by its new files (by hash); limits noted."""
     if len(found) > limits.max_attachments:
         problems.append(f"附件数量{len(found)}个，超过上限{limits.max_attachments}个。")
+        # The raw message keeps every byte; stored one by one, 10,000 parts cost minutes of fsync.
+        found = found[: limits.max_attachments]
     out: list[Attachment] = []
     seen = {att.sha256 for att in found}
     budget = [limits.max_unpacked_bytes]
