@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -122,7 +123,7 @@ def _sheet_names(book: zipfile.ZipFile) -> dict[str, str]:
     try:
         rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, ValueError, OSError):
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, ValueError, OSError, zlib.error):
         return {}
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     names: dict[str, str] = {}
@@ -227,7 +228,7 @@ def check_xlsx(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | Non
                     return problem
             elif any(any(m in text for m in _DTD) for text in _chunks(book, info)):
                 return _dtd(info.filename)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error):
         return _corrupt()
     return None
 

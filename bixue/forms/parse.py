@@ -7,6 +7,7 @@ import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -561,14 +562,14 @@ def uncached_formulas(content: bytes) -> dict[str, list[tuple[int, int]]]:
     try:
         book = zipfile.ZipFile(io.BytesIO(content))
         paths = _sheet_paths(book)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, zlib.error, OSError, ValueError):
         return found  # not an xlsx (an .xls, or broken): nothing to look for
     for name, path in paths.items():
         try:
             if not _has_formula(book, path):
                 continue
             cells = list(_uncached_cells(book, path))
-        except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError, EOFError):
+        except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
             continue
         if cells:
             found[name] = cells
