@@ -1,4 +1,4 @@
-"""Text written into a workbook stays text: no writer of Bixue's may turn a unit's cell into a formula.
+"""Text written into a workbook stays text: no writer may turn a unit's cell into a formula.
 
 Units' cells come back in receipts, the office's status workbook and the score export. A
 cell text such as =HYPERLINK(…), +cmd|…, @SUM(…) or -2+3 would be stored by openpyxl as a

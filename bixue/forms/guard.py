@@ -26,7 +26,7 @@ _CHUNK = _MIB
 
 @dataclass(frozen=True)
 class WorkbookLimits:
-    """Bounds on one workbook (config/settings.yaml `workbook:`); the defaults are the shipped ones."""
+    """Bounds on one workbook (settings.yaml `workbook:`); the defaults are the shipped ones."""
 
     max_rows: int = 20_000  # rows of one sheet, first to last cell present or declared
     max_columns: int = 256  # columns of one sheet (IV, the old .xls width)
@@ -43,7 +43,10 @@ UNREAD_RULES = frozenset(
     {"sheet_too_large", "workbook_too_large", "xml_entities", "parse_failed", "unreadable"}
 )
 
-RESAVE = "请在Excel或WPS中打开，删除表格以外多余的行和列（或把报表内容复制到新的工作簿），另存为.xlsx后重新报送。"
+RESAVE = (
+    "请在Excel或WPS中打开，删除表格以外多余的行和列（或把报表内容复制到新的工作簿），"
+    "另存为.xlsx后重新报送。"
+)
 
 
 def _size(n: int) -> str:

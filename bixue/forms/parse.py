@@ -569,7 +569,14 @@ def uncached_formulas(content: bytes) -> dict[str, list[tuple[int, int]]]:
             if not _has_formula(book, path):
                 continue
             cells = list(_uncached_cells(book, path))
-        except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        except (
+            KeyError,
+            ElementTree.ParseError,
+            zipfile.BadZipFile,
+            OSError,
+            EOFError,
+            zlib.error,
+        ):
             continue
         if cells:
             found[name] = cells

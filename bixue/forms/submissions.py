@@ -8,9 +8,9 @@ from datetime import datetime
 from functools import cache, lru_cache
 
 from bixue.config import Settings
+from bixue.forms.guard import WorkbookLimits
 from bixue.forms.parse import ParsedWorkbook, norm
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
-from bixue.forms.guard import WorkbookLimits
 from bixue.forms.workers import parse_files, parse_isolated
 from bixue.model import LandedAttachment, LandedMessage, Submission
 from bixue.periods import parse_period, period_key
@@ -217,7 +217,10 @@ def read_submission(
         return sub
     if parsed is None:
         parsed = parse_isolated(
-            att.stored_path, admin_codes(settings), workbook_limits(settings), parse_budget(settings)
+            att.stored_path,
+            admin_codes(settings),
+            workbook_limits(settings),
+            parse_budget(settings),
         )[0]
     sub.workbook, sub.sheets = parsed.workbook, parsed.sheets
     sub.problems.extend(parsed.problems)

@@ -22,7 +22,6 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from bixue.textcell import put_text
 from bixue.forms.spec import (
     FORMS,
     WORKBOOK_NAMES,
@@ -32,6 +31,7 @@ from bixue.forms.spec import (
     FormSpec,
     period_title,
 )
+from bixue.textcell import put_text
 
 if TYPE_CHECKING:
     from bixue.config import Settings

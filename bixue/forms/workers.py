@@ -77,7 +77,7 @@ def _cap_memory(budget: int) -> None:
     if budget <= 0:
         return
     size = _status_kb("VmSize") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
     want = size + budget
     if hard != resource.RLIM_INFINITY:
         want = min(want, hard)

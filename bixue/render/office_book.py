@@ -14,9 +14,9 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bixue.textcell import put_text
 from bixue.config import Settings
 from bixue.render.status_lines import period_text
+from bixue.textcell import put_text
 from bixue.warehouse.status import STATE_ZH, form_name
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")

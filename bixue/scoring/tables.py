@@ -10,7 +10,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from bixue.textcell import put_text
 from bixue.scoring.engine import shown
 from bixue.scoring.explain import (
     CATEGORY_ZH,
@@ -35,6 +34,7 @@ from bixue.scoring.model import (
     ScoringError,
 )
 from bixue.scoring.rules import Rules
+from bixue.textcell import put_text
 
 FIELDS = ("unit", "category", "indicator", "measure", "target", "rank", "points")
 # The office's reading of each row (Chinese column names), after the contract fields above.

@@ -40,7 +40,9 @@ def _last_row(cell: str) -> Callable[[str], str]:
 def far_formatted_cell() -> bytes:
     """A formatted empty cell at XFD1048576, the dimension saying so."""
     book = rewrite(good(), _last_row('<c r="XFD1048576" s="1"/>'))
-    return rewrite(book, lambda x: x.replace('<dimension ref="A1:I11"/>', '<dimension ref="A1:XFD1048576"/>'))
+    return rewrite(
+        book, lambda x: x.replace('<dimension ref="A1:I11"/>', '<dimension ref="A1:XFD1048576"/>')
+    )
 
 
 def far_text_cell() -> bytes:
@@ -57,7 +59,9 @@ def laughs() -> bytes:
 
     def change(xml: str) -> str:
         xml = dtd + xml
-        return xml.replace("</sheetData>", '<row r="12"><c r="A12"><f>&l9;</f></c></row></sheetData>')
+        return xml.replace(
+            "</sheetData>", '<row r="12"><c r="A12"><f>&l9;</f></c></row></sheetData>'
+        )
 
     return rewrite(good(), change)
 
@@ -102,7 +106,9 @@ def _deflated_padding(head: bytes, pad: int, end: bytes) -> tuple[bytes, int]:
     return b"".join(out), zlib.crc32(end, crc)
 
 
-def _raw_member(dst: zipfile.ZipFile, info: zipfile.ZipInfo, packed: bytes, crc: int, size: int) -> None:
+def _raw_member(
+    dst: zipfile.ZipFile, info: zipfile.ZipInfo, packed: bytes, crc: int, size: int
+) -> None:
     """Write an already-deflated member (zipfile has no public way to do so)."""
     info.CRC, info.compress_size, info.file_size = crc, len(packed), size
     info.header_offset = dst.fp.tell()  # type: ignore[union-attr]

@@ -1,7 +1,8 @@
-"""Random cells and structure in each form's layout: the parser answers rows or problems, never raises."""
+"""Random cells and structure in each form's layout: rows or problems come back, nothing raised."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 from datetime import date, datetime
 from typing import Any
@@ -74,11 +75,9 @@ def _edited(workbook: str, edits: list[tuple[Any, ...]]) -> bytes:
                 _put(ws.cell(row=row, column=col), value)
         elif op == "merge":
             row, col, down, right = args
-            try:
+            with contextlib.suppress(ValueError):
                 ws.merge_cells(start_row=row, start_column=col, end_row=row + down,
                                end_column=col + right)  # fmt: skip
-            except ValueError:
-                pass
         elif op == "unmerge_all":
             # (unmerge_cells fails once rows moved: openpyxl does not move merged ranges)
             ws.merged_cells = MultiCellRange()
@@ -118,8 +117,14 @@ def test_a_randomly_edited_form_parses_to_rows_or_problems(
 
 
 @settings(max_examples=30, deadline=None)
-@given(workbook=st.sampled_from(sorted(WORKBOOKS)), cut=st.integers(0, 20000), flip=st.binary(max_size=8))
-def test_a_damaged_form_file_parses_to_rows_or_problems(workbook: str, cut: int, flip: bytes) -> None:
+@given(
+    workbook=st.sampled_from(sorted(WORKBOOKS)),
+    cut=st.integers(0, 20000),
+    flip=st.binary(max_size=8),
+)
+def test_a_damaged_form_file_parses_to_rows_or_problems(
+    workbook: str, cut: int, flip: bytes
+) -> None:
     content = TEMPLATES[workbook]
     at = cut % max(len(content), 1)
     _check(parse_workbook(content[:at] + flip + content[at + len(flip) :]))

@@ -24,12 +24,19 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (Lin
 
 def _far_cell_at_caps() -> bytes:
     cell = '<row r="20000"><c r="IV20000" t="inlineStr"><is><t>x</t></is></c></row>'
-    return hostile.rewrite(hostile.good(), lambda xml: xml.replace("</sheetData>", cell + "</sheetData>"))
+    return hostile.rewrite(
+        hostile.good(), lambda xml: xml.replace("</sheetData>", cell + "</sheetData>")
+    )
 
 
 HOSTILE: list[tuple[str, Callable[[], bytes], str, str]] = [
     ("sheet-inflates-to-1GiB", hostile.inflated, "workbook_too_large", "解压后1024.0 MB"),
-    ("formatted-empty-cell-XFD1048576", hostile.far_formatted_cell, "sheet_too_large", "声明到XFD1048576"),
+    (
+        "formatted-empty-cell-XFD1048576",
+        hostile.far_formatted_cell,
+        "sheet_too_large",
+        "声明到XFD1048576",
+    ),
     ("text-cell-XFD1048576", hostile.far_text_cell, "sheet_too_large", "单元格延伸到XFD1048576"),
     ("billion-laughs-read-by-formula", hostile.laughs, "xml_entities", "XML实体声明"),
     ("size-in-directory-lies", hostile.lying_size, "unreadable", "已损坏"),

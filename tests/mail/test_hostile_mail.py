@@ -36,7 +36,7 @@ def _xlsm() -> bytes:
 
 
 def _encrypted() -> bytes:
-    """An OLE2 compound file carrying an EncryptedPackage stream: Excel's password-protected .xlsx."""
+    """An OLE2 file carrying an EncryptedPackage stream: a password-protected .xlsx."""
     return OLE2 + b"\0" * 120 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 64
 
 
@@ -80,11 +80,15 @@ CASES: list[tuple[str, Callable[[], bytes], str, str]] = [
 def _outcome(settings: Settings, landed: LandedMessage) -> tuple[str, list[str]]:
     subs = read_submissions(settings, [landed])
     texts = list(landed.reasons) + [p.message for s in subs for p in s.problems]
-    state = landed.state or ("rejected" if any(s.status == "rejected" for s in subs) else "accepted")
+    state = landed.state or (
+        "rejected" if any(s.status == "rejected" for s in subs) else "accepted"
+    )
     return state, texts
 
 
-@pytest.mark.parametrize(("build", "state", "says"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("build", "state", "says"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_a_hostile_mail_ends_in_its_own_outcome(
     tmp_path: Path, settings: Settings, build: Callable[[], bytes], state: str, says: str
 ) -> None:
@@ -103,7 +107,9 @@ NAMES = [
 ]
 
 
-@pytest.mark.parametrize("name", NAMES, ids=["dotdot", "windows-path", "nul", "1000-chars", "bare-dotdot"])
+@pytest.mark.parametrize(
+    "name", NAMES, ids=["dotdot", "windows-path", "nul", "1000-chars", "bare-dotdot"]
+)
 def test_a_hostile_attachment_name_never_chooses_where_bytes_go(
     tmp_path: Path, settings: Settings, name: str
 ) -> None:
