@@ -7,7 +7,6 @@ import math
 import re
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -562,21 +561,18 @@ def uncached_formulas(content: bytes) -> dict[str, list[tuple[int, int]]]:
     try:
         book = zipfile.ZipFile(io.BytesIO(content))
         paths = _sheet_paths(book)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, zlib.error, OSError, ValueError):
-        return found  # not an xlsx (an .xls, or broken): nothing to look for
+    except MemoryError:
+        raise
+    except Exception:  # not an xlsx (an .xls), or broken: nothing to look for
+        return found
     for name, path in paths.items():
         try:
             if not _has_formula(book, path):
                 continue
             cells = list(_uncached_cells(book, path))
-        except (
-            KeyError,
-            ElementTree.ParseError,
-            zipfile.BadZipFile,
-            OSError,
-            EOFError,
-            zlib.error,
-        ):
+        except MemoryError:
+            raise
+        except Exception:  # a damaged part: its formulas cannot be told, calamine reports it
             continue
         if cells:
             found[name] = cells

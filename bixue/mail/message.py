@@ -343,7 +343,7 @@ def _display_name(text: str) -> str:
     return _shortened(re.split(r"[\\/]", name)[-1].strip())
 
 
-MAX_NAME = 120  # characters of an attachment name kept for display (file systems allow 255 bytes)
+MAX_NAME = 200  # characters of an attachment name kept for display
 
 
 def _shortened(name: str) -> str:
@@ -523,7 +523,7 @@ def _unpack_zip(
                 if (item := _zip_member(zf, info, container, limits, budget, problems)) is not None
             ]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            RuntimeError, NotImplementedError, KeyError, zlib.error):  # fmt: skip
+            RuntimeError, NotImplementedError, KeyError, IndexError, zlib.error):  # fmt: skip
         problems.append(f"{where}已损坏或格式不受支持，无法解压。")
         return []
 
@@ -792,7 +792,7 @@ def _sniff_zip(data: bytes) -> str:
             types = _member_head(zf, members.get("[content_types].xml"))
             mimetype = _member_head(zf, members.get("mimetype"))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            RuntimeError, NotImplementedError, KeyError, zlib.error):  # fmt: skip
+            RuntimeError, NotImplementedError, KeyError, IndexError, zlib.error):  # fmt: skip
         # Damaged or truncated package: the local headers still carry the part names.
         lowered = data.lower()
         members = {m: m for m in _ZIP_MARKERS if m.encode() in lowered}

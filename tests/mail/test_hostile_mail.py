@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 from corpus_mail import b_word, mail, part, zip_of
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from bixue.config import Settings
 from bixue.forms.submissions import read_submissions
 from bixue.mail.intake import IntakePolicy, land_message
+from bixue.mail.message import parse_message
 from bixue.model import LandedMessage, RawMessage
 from tests.forms import hostile
 
@@ -119,6 +123,19 @@ def test_a_hostile_attachment_name_never_chooses_where_bytes_go(
     stored = Path(att.stored_path).resolve()
     assert stored.is_relative_to(landing.resolve()) and stored.read_bytes() == hostile.good()
     assert "/" not in att.filename and "\\" not in att.filename and "\x00" not in att.filename
-    assert len(att.filename) <= 120 and att.filename.endswith(".xlsx")
+    assert len(att.filename) <= 200 and att.filename.endswith(".xlsx")
     (sub,) = read_submissions(settings, [landed])
     assert sub.workbook == "a3"
+
+
+ZIPPED = zip_of([("附件3.xlsx", hostile.good()), ("说明.txt", "说明".encode())], gbk_names=True)
+
+
+@examples(max_examples=60, deadline=None)
+@given(cut=st.integers(0, 10**6), flip=st.binary(min_size=1, max_size=6))
+def test_a_damaged_zip_attachment_is_landed_never_raised(cut: int, flip: bytes) -> None:
+    at = cut % len(ZIPPED)
+    damaged = ZIPPED[:at] + flip + ZIPPED[at + len(flip) :]
+    msg = parse_message(_attached("报表.zip", damaged))
+    assert msg.attachments and msg.attachments[0].content == damaged
+    assert all(isinstance(p, str) and p for p in msg.problems)
