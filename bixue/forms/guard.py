@@ -149,8 +149,11 @@ def _oversize(sheet: str, what: str, rows: int, cols: int, limits: WorkbookLimit
 
 def _scan_sheet(
     book: zipfile.ZipFile, info: zipfile.ZipInfo, sheet: str, limits: WorkbookLimits
-) -> Problem | None:
-    """The reason one sheet part is refused (a DTD, a declared or actual size), or None."""
+) -> Problem | int:
+    """The reason one sheet part is refused (a DTD, a declared or actual size), or its cells.
+
+    Cells: rows x columns from the first to the last cell present, what calamine allocates.
+    """
     extent = _Extent()
     declared_checked = False
     for text in _chunks(book, info):
@@ -170,7 +173,7 @@ def _scan_sheet(
         if extent.rows > limits.max_rows or extent.cols > limits.max_columns:
             last = f"{column_letter(extent.last_col - 1)}{extent.last_row}"
             return _oversize(sheet, f"的单元格延伸到{last}", extent.rows, extent.cols, limits)
-    return None
+    return extent.rows * extent.cols
 
 
 def _dtd(part: str) -> Problem:
@@ -191,8 +194,8 @@ def _corrupt() -> Problem:
     )
 
 
-def check_xlsx(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | None:
-    """Why an .xlsx must not be read (sizes, ratios, DTD, sheet extent), or None to read it."""
+def check_xlsx(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | int:
+    """Why an .xlsx must not be read (sizes, ratios, DTD, sheet extent), or its sheets' cells."""
     try:
         book = zipfile.ZipFile(io.BytesIO(content))
         infos = [i for i in book.infolist() if not i.is_dir()]
@@ -223,6 +226,7 @@ def check_xlsx(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | Non
             f"工作簿解压后合计{_size(total)}，超过上限{_size(limits.max_total_bytes)}，文件未读取。",
         )
     names = _sheet_names(book)
+    cells = 0
     try:
         for info in infos:
             lowered = info.filename.lower()
@@ -230,15 +234,17 @@ def check_xlsx(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | Non
                 continue
             if lowered.startswith("xl/worksheets/") and lowered.endswith(".xml"):
                 sheet = names.get(info.filename, info.filename)
-                if (problem := _scan_sheet(book, info, sheet, limits)) is not None:
-                    return problem
+                found = _scan_sheet(book, info, sheet, limits)
+                if isinstance(found, Problem):
+                    return found
+                cells += found
             elif any(any(m in text for m in _DTD) for text in _chunks(book, info)):
                 return _dtd(info.filename)
     except MemoryError:
         raise
     except Exception:  # zlib.error, BadZipFile, NotImplementedError (a method), EOFError …
         return _corrupt()
-    return None
+    return cells
 
 
 def check_xls(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | None:
@@ -252,8 +258,14 @@ def check_xls(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | None
     )
 
 
-def check_workbook(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | None:
-    """Why a workbook must not be read, or None: .xlsx by its parts, anything else by size."""
+def measure_workbook(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | int | None:
+    """Why a workbook must not be read; else its cells (.xlsx) or None (.xls: not countable)."""
     if content.startswith(b"PK"):
         return check_xlsx(content, limits)
     return check_xls(content, limits)
+
+
+def check_workbook(content: bytes, limits: WorkbookLimits = LIMITS) -> Problem | None:
+    """Why a workbook must not be read, or None: .xlsx by its parts, anything else by size."""
+    found = measure_workbook(content, limits)
+    return found if isinstance(found, Problem) else None

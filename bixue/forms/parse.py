@@ -655,9 +655,14 @@ def recognise(head: list[list[str]]) -> tuple[FormSpec, Located | None] | None:
     return (spec, located) if score >= 30 else None
 
 
-def parse_workbook(content: bytes, limits: WorkbookLimits = LIMITS) -> ParsedWorkbook:
-    """All forms found in a workbook; a file with none, or too large to read, is one problem."""
-    refused = check_workbook(content, limits)
+def parse_workbook(
+    content: bytes, limits: WorkbookLimits = LIMITS, *, checked: bool = False
+) -> ParsedWorkbook:
+    """All forms found in a workbook; a file with none, or too large to read, is one problem.
+
+    checked: the guard has already passed these bytes (it is not run twice).
+    """
+    refused = None if checked else check_workbook(content, limits)
     if refused is not None:
         return ParsedWorkbook(None, [], [refused])
     try:

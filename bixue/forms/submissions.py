@@ -11,7 +11,7 @@ from bixue.config import Settings
 from bixue.forms.guard import WorkbookLimits
 from bixue.forms.parse import ParsedWorkbook, norm
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
-from bixue.forms.workers import parse_files, parse_isolated
+from bixue.forms.workers import parse_files, parse_guarded
 from bixue.model import LandedAttachment, LandedMessage, Submission
 from bixue.periods import parse_period, period_key
 from bixue.rules.problem import Problem
@@ -216,12 +216,12 @@ def read_submission(
         sub.period = _fallback_period(settings, msg.received_at)
         return sub
     if parsed is None:
-        parsed = parse_isolated(
+        parsed = parse_guarded(
             att.stored_path,
             admin_codes(settings),
             workbook_limits(settings),
             parse_budget(settings),
-        )[0]
+        )
     sub.workbook, sub.sheets = parsed.workbook, parsed.sheets
     sub.problems.extend(parsed.problems)
     for sheet in parsed.sheets:

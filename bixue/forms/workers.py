@@ -1,12 +1,15 @@
-"""Workbooks parsed in child processes: one that dies (memory, abort) costs only its own file.
+"""Workbooks parsed so that one that kills its process (memory, abort) costs only that file.
 
 Every workbook is checked by `bixue.forms.guard` before it is read, which bounds what calamine
-allocates. As a second wall, each file of a small batch (the realistic month) is parsed in a
+allocates (a sheet at the caps: about 240 MB). In a small batch (the realistic month) a
+workbook the guard measured at up to RISKY_CELLS cells is parsed in the run's own process;
+a larger one, and every .xls (whose cells cannot be counted before reading), is parsed in a
 forked child under RLIMIT_AS (its address space at fork plus `parse_memory_megabytes`): a
 MemoryError or a C-level abort there refuses that file with a reason, the run goes on. A fork
-costs a few milliseconds. A large batch is parsed by a pool of spawned workers (parsing is
-CPU-bound Python) under the same cap; when the pool breaks, its files are parsed one child each.
-Results come back pickled (object columns pickle at ~5 % of their parse time).
+of a run's process (GX loaded) costs about 0.2 s, too much for every file of a month. A large
+batch is parsed by a pool of spawned workers (parsing is CPU-bound Python) under the same cap;
+when the pool breaks, its files are parsed one child each. Results come back pickled (object
+columns pickle at ~5 % of their parse time).
 """
 
 from __future__ import annotations
@@ -25,14 +28,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bixue.forms.derive import derive
-from bixue.forms.guard import LIMITS, WorkbookLimits
+from bixue.forms.guard import LIMITS, WorkbookLimits, measure_workbook
 from bixue.forms.parse import ParsedWorkbook, parse_workbook
 from bixue.rules.problem import Problem
 
 log = logging.getLogger(__name__)
 
-# Below this many workbooks a batch is parsed by one forked child per file.
+# Below this many workbooks a batch is parsed in the run's process (risky files: in a child).
 PARALLEL_FROM = 64
+# A workbook of more cells than this (first to last cell of each sheet, summed) is risky: the
+# realistic forms have a few thousand, a unit's biggest month about 20,000.
+RISKY_CELLS = 200_000
 # Address space a parse may add to what its process had (settings.yaml run.parse_memory_megabytes).
 MEMORY_BUDGET = 1024 * 1024 * 1024
 _pools: dict[tuple[int, int, WorkbookLimits], ProcessPoolExecutor] = {}
@@ -54,7 +60,13 @@ def parse_file(
     path: str, codes: Mapping[str, str], limits: WorkbookLimits = LIMITS
 ) -> ParsedWorkbook:
     """A landed workbook parsed, its derived fields filled in (runs in a worker too)."""
-    parsed = parse_workbook(Path(path).read_bytes(), limits)
+    return _parsed(Path(path).read_bytes(), codes, limits)
+
+
+def _parsed(
+    content: bytes, codes: Mapping[str, str], limits: WorkbookLimits, checked: bool = False
+) -> ParsedWorkbook:
+    parsed = parse_workbook(content, limits, checked=checked)
     for sheet in parsed.sheets:
         sheet.frame = derive(sheet.form, sheet.frame, codes)
     return parsed
@@ -152,6 +164,27 @@ def parse_isolated(
     return _died(path, why), None
 
 
+def parse_guarded(
+    path: str,
+    codes: Mapping[str, str],
+    limits: WorkbookLimits = LIMITS,
+    budget: int = MEMORY_BUDGET,
+) -> ParsedWorkbook:
+    """One workbook: refused by the guard, parsed here when small, else in a capped child."""
+    content = Path(path).read_bytes()
+    found = measure_workbook(content, limits)
+    if isinstance(found, Problem):
+        return ParsedWorkbook(None, [], [found])
+    if found is None or found > RISKY_CELLS:
+        return parse_isolated(path, codes, limits, budget)[0]
+    try:
+        return _parsed(content, codes, limits, checked=True)
+    except MemoryError:
+        return _died(path, _MEMORY)
+    except Exception as exc:  # any other error costs this file only
+        return _died(path, f"处理程序出错（{type(exc).__name__}）")
+
+
 def _worker_start(budget: int) -> None:
     """A pool worker's address space capped once it has imported what parsing needs."""
     _cap_memory(budget)
@@ -178,7 +211,7 @@ def parse_files(
 ) -> dict[str, ParsedWorkbook]:
     """Every path parsed, in worker processes when there are enough of them to pay off."""
     if workers < 2 or len(paths) < parallel_from:
-        return {path: parse_isolated(path, codes, limits, budget)[0] for path in paths}
+        return {path: parse_guarded(path, codes, limits, budget) for path in paths}
     chunk = max(1, len(paths) // (workers * 8))
     n = len(paths)
     try:

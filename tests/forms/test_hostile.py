@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bixue.forms.guard import WorkbookLimits
-from bixue.forms.workers import parse_files, parse_isolated
+from bixue.forms.workers import parse_files, parse_guarded, parse_isolated
 from tests.forms import hostile
 
 MIB = 1024 * 1024
@@ -110,3 +110,15 @@ def test_a_broken_worker_pool_costs_only_the_file_that_broke_it(tmp_path: Path) 
     parsed = parse_files(paths, {}, workers=2, parallel_from=2, limits=NO_GUARD, budget=512 * MIB)
     assert [parsed[p].workbook for p in paths] == ["a3", None, "a3", "a3"]
     assert parsed[str(bad)].problems[0].rule == "parse_failed"
+
+
+def test_a_small_workbook_is_parsed_in_process_and_a_large_one_in_a_capped_child(
+    tmp_path: Path,
+) -> None:
+    small, large = tmp_path / "small.xlsx", tmp_path / "large.xlsx"
+    small.write_bytes(hostile.good())
+    large.write_bytes(_far_cell_at_caps())  # 5.12 million cells: over RISKY_CELLS
+    # A budget no child could live with: only a parse in the run's own process succeeds.
+    assert parse_guarded(str(small), {}, budget=1).workbook == "a3"
+    (problem,) = parse_guarded(str(large), {}, budget=96 * MIB).problems
+    assert problem.rule == "parse_failed"
