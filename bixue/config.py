@@ -130,6 +130,21 @@ class RunSettings(_Strict):
     # One run at a time per home: a second run waits this many seconds for the first, then
     # ends saying who holds the home.
     lock_wait_seconds: float = Field(default=300.0, ge=0)
+    # Address space one workbook's parse may add (its child process is capped at this): a file
+    # that needs more is refused with a reason, the run goes on.
+    parse_memory_megabytes: int = Field(default=1024, ge=64)
+
+
+class WorkbookSettings(_Strict):
+    """Bounds every submitted workbook is checked against before it is read (bixue/forms/guard)."""
+
+    max_rows: int = Field(default=20_000, ge=100)
+    max_columns: int = Field(default=256, ge=16, le=16384)
+    max_members: int = Field(default=1_000, ge=10)
+    max_member_megabytes: float = Field(default=100, gt=0)
+    max_total_megabytes: float = Field(default=200, gt=0)
+    max_ratio: int = Field(default=200, ge=10)
+    max_xls_megabytes: float = Field(default=20, gt=0)
 
 
 class AdminCode(_Strict):
@@ -178,6 +193,7 @@ class SettingsFile(_Strict):
     mail_out: MailOutSettings = MailOutSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     run: RunSettings = RunSettings()
+    workbook: WorkbookSettings = WorkbookSettings()
 
 
 def _load_yaml(path: Path) -> Any:

@@ -7,7 +7,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache, lru_cache
@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
+from bixue.forms.guard import LIMITS, WorkbookLimits, check_workbook
 from bixue.forms.spec import FORMS, WORKBOOKS, Column, FormSpec
 from bixue.rules.problem import Problem, column_letter
 
@@ -553,32 +554,59 @@ def _sheet_paths(book: zipfile.ZipFile) -> dict[str, str]:
 def uncached_formulas(content: bytes) -> dict[str, list[tuple[int, int]]]:
     """Per sheet, the (row, 0-based column) of formulas saved without a computed value.
 
-    calamine reads such a cell as empty, so it must be found here, in the sheet XML.
+    calamine reads such a cell as empty, so it must be found here, in the sheet XML, read
+    incrementally (a sheet's tree is never built whole; the guard has refused DTDs before).
     """
     found: dict[str, list[tuple[int, int]]] = {}
     try:
         book = zipfile.ZipFile(io.BytesIO(content))
         paths = _sheet_paths(book)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
-        return found  # not an xlsx (an .xls, or broken): nothing to look for
+    except MemoryError:
+        raise
+    except Exception:  # not an xlsx (an .xls), or broken: nothing to look for
+        return found
     for name, path in paths.items():
         try:
-            xml = book.read(path)
-        except KeyError:
-            continue
-        if b"<f" not in xml:
-            continue
-        for cell in ElementTree.fromstring(xml).iter(f"{_MAIN}c"):
-            value = cell.find(f"{_MAIN}v")
-            if cell.find(f"{_MAIN}f") is None or (value is not None and value.text):
+            if not _has_formula(book, path):
                 continue
-            match = _CELL_REF.match(cell.get("r", ""))
-            if match:
-                col = 0
-                for ch in match.group(1):
-                    col = col * 26 + ord(ch) - 64
-                found.setdefault(name, []).append((int(match.group(2)), col - 1))
+            cells = list(_uncached_cells(book, path))
+        except MemoryError:
+            raise
+        except Exception:  # a damaged part: its formulas cannot be told, calamine reports it
+            continue
+        if cells:
+            found[name] = cells
     return found
+
+
+def _has_formula(book: zipfile.ZipFile, path: str) -> bool:
+    """Whether a sheet part holds a formula element at all (a cheap scan, 1 MB at a time)."""
+    tail = b""
+    with book.open(path) as fh:
+        while chunk := fh.read(1 << 20):
+            if b"<f" in tail + chunk:
+                return True
+            tail = chunk[-1:]
+    return False
+
+
+def _uncached_cells(book: zipfile.ZipFile, path: str) -> Iterator[tuple[int, int]]:
+    """(row, 0-based column) of one sheet's formulas without a value, the XML read streaming."""
+    with book.open(path) as fh:
+        for _, cell in ElementTree.iterparse(fh, events=("end",)):
+            if cell.tag != f"{_MAIN}c":
+                if cell.tag == f"{_MAIN}row":
+                    cell.clear()
+                continue
+            value = cell.find(f"{_MAIN}v")
+            if cell.find(f"{_MAIN}f") is not None and (value is None or not value.text):
+                match = _CELL_REF.match(cell.get("r", ""))
+                if match:
+                    col = 0
+                    for ch in match.group(1):
+                        col = col * 26 + ord(ch) - 64
+                    yield int(match.group(2)), col - 1
+            cell.clear()
 
 
 def _formula_problems(sheet: ParsedSheet, cells: list[tuple[int, int]]) -> list[Problem]:
@@ -627,10 +655,20 @@ def recognise(head: list[list[str]]) -> tuple[FormSpec, Located | None] | None:
     return (spec, located) if score >= 30 else None
 
 
-def parse_workbook(content: bytes) -> ParsedWorkbook:
-    """All forms found in a workbook; a file with none is one clear problem."""
+def parse_workbook(
+    content: bytes, limits: WorkbookLimits = LIMITS, *, checked: bool = False
+) -> ParsedWorkbook:
+    """All forms found in a workbook; a file with none, or too large to read, is one problem.
+
+    checked: the guard has already passed these bytes (it is not run twice).
+    """
+    refused = None if checked else check_workbook(content, limits)
+    if refused is not None:
+        return ParsedWorkbook(None, [], [refused])
     try:
         grids = read_grids(content)
+    except MemoryError:
+        raise  # the caller refuses the file for its memory, not as broken
     except Exception as exc:  # calamine raises its own error types for broken files
         problem = Problem(
             rule="unreadable",

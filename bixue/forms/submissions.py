@@ -8,9 +8,10 @@ from datetime import datetime
 from functools import cache, lru_cache
 
 from bixue.config import Settings
+from bixue.forms.guard import WorkbookLimits
 from bixue.forms.parse import ParsedWorkbook, norm
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
-from bixue.forms.workers import parse_file, parse_files
+from bixue.forms.workers import parse_files, parse_guarded
 from bixue.model import LandedAttachment, LandedMessage, Submission
 from bixue.periods import parse_period, period_key
 from bixue.rules.problem import Problem
@@ -164,6 +165,25 @@ def _fallback_period(settings: Settings, received: datetime | None) -> str | Non
     return period_key(local.year, local.month)
 
 
+def workbook_limits(settings: Settings) -> WorkbookLimits:
+    """The installation's bounds on one workbook (settings.yaml `workbook:`)."""
+    w, mib = settings.file.workbook, 1024 * 1024
+    return WorkbookLimits(
+        max_rows=w.max_rows,
+        max_columns=w.max_columns,
+        max_members=w.max_members,
+        max_member_bytes=int(w.max_member_megabytes * mib),
+        max_total_bytes=int(w.max_total_megabytes * mib),
+        max_ratio=w.max_ratio,
+        max_xls_bytes=int(w.max_xls_megabytes * mib),
+    )
+
+
+def parse_budget(settings: Settings) -> int:
+    """Bytes of address space one workbook's parse may add (settings.yaml run)."""
+    return settings.file.run.parse_memory_megabytes * 1024 * 1024
+
+
 def admin_codes(settings: Settings) -> dict[str, str]:
     """Unit name -> GB/T 2260 code, for the 附件4 code checks."""
     return {u.name: u.admin_code for u in settings.units if u.admin_code}
@@ -196,7 +216,12 @@ def read_submission(
         sub.period = _fallback_period(settings, msg.received_at)
         return sub
     if parsed is None:
-        parsed = parse_file(att.stored_path, admin_codes(settings))
+        parsed = parse_guarded(
+            att.stored_path,
+            admin_codes(settings),
+            workbook_limits(settings),
+            parse_budget(settings),
+        )
     sub.workbook, sub.sheets = parsed.workbook, parsed.sheets
     sub.problems.extend(parsed.problems)
     for sheet in parsed.sheets:
@@ -247,7 +272,13 @@ def read_submissions(settings: Settings, messages: list[LandedMessage]) -> list[
             continue
         jobs.extend((msg, att, who) for att in forms)
     readable = [att.stored_path for _, att, _ in jobs if att.kind not in REFUSED_KINDS]
-    parsed = parse_files(readable, admin_codes(settings), settings.parse_workers)
+    parsed = parse_files(
+        readable,
+        admin_codes(settings),
+        settings.parse_workers,
+        limits=workbook_limits(settings),
+        budget=parse_budget(settings),
+    )
     # pop: the same file sent twice is parsed again for its second submission, not shared
     return [
         read_submission(settings, msg, att, *who, parsed.pop(att.stored_path, None))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -31,12 +31,12 @@ from bixue.forms.spec import (
     FormSpec,
     period_title,
 )
+from bixue.textcell import put_text
 
 if TYPE_CHECKING:
     from bixue.config import Settings
 
 # Text that a spreadsheet would read as a formula (or DDE payload) when typed or re-imported.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 BLANK_ROWS = 10
 # Excel keeps a drop-down's list inline up to 255 characters; a longer one goes on a hidden sheet.
 INLINE_LIST_CHARS = 255
@@ -150,10 +150,6 @@ def _lines(text: str, width: float) -> int:
     return max(1, math.ceil(_display_width(text) / usable))
 
 
-def _is_formula_like(text: str) -> bool:
-    return text.strip().startswith(FORMULA_PREFIXES)
-
-
 def _style_for(value: object) -> str:
     """The data-cell style that suits a value's type."""
     if isinstance(value, bool):
@@ -172,7 +168,7 @@ def put_value(cell: Cell, value: object) -> None:
     if value is None or value == "":
         cell.value = None
     elif isinstance(value, bool):
-        _put_text(cell, "是" if value else "否")
+        put_text(cell, "是" if value else "否")
     elif isinstance(value, int | float | Decimal):
         cell.value = float(value) if isinstance(value, Decimal) else value
     elif isinstance(value, datetime):
@@ -182,17 +178,7 @@ def put_value(cell: Cell, value: object) -> None:
         cell.value = value
         cell.number_format = DATE_FORMAT
     else:
-        _put_text(cell, str(value))
-
-
-def _put_text(cell: Cell, text: str) -> None:
-    """Store text as an inline string; formula-like text also gets Excel's quote prefix."""
-    cleaned = ILLEGAL_CHARACTERS_RE.sub("", text)
-    cell.value = cleaned
-    # openpyxl would turn "=…" into a formula and "#N/A" into an error: force plain text.
-    cell.data_type = "s"
-    if _is_formula_like(cleaned):
-        cell.quotePrefix = True
+        put_text(cell, str(value))
 
 
 def _styled(ws: Worksheet, row: int, col: int, style: str, value: object = None) -> Cell:

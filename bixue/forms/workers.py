@@ -1,60 +1,229 @@
-"""Workbooks parsed in worker processes when a batch holds many: parsing is CPU-bound Python.
+"""Workbooks parsed so that one that kills its process (memory, abort) costs only that file.
 
-A run's pool starts on the first large batch and serves every later one; a small batch (the
-realistic month) is parsed in the run's own process, where starting workers would cost more
-than it saves. Results come back pickled (object columns pickle at ~5 % of their parse time).
+Every workbook is checked by `bixue.forms.guard` before it is read, which bounds what calamine
+allocates (a sheet at the caps: about 240 MB). In a small batch (the realistic month) a
+workbook the guard measured at up to RISKY_CELLS cells is parsed in the run's own process;
+a larger one, and every .xls (whose cells cannot be counted before reading), is parsed in a
+forked child under RLIMIT_AS (its address space at fork plus `parse_memory_megabytes`): a
+MemoryError or a C-level abort there refuses that file with a reason, the run goes on. A fork
+of a run's process (GX loaded) costs about 0.2 s, too much for every file of a month. A large
+batch is parsed by a pool of spawned workers (parsing is CPU-bound Python) under the same cap;
+when the pool breaks, its files are parsed one child each. Results come back pickled (object
+columns pickle at ~5 % of their parse time).
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import multiprocessing
+import os
+import pickle
+import resource
+import signal
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
 from bixue.forms.derive import derive
+from bixue.forms.guard import LIMITS, WorkbookLimits, measure_workbook
 from bixue.forms.parse import ParsedWorkbook, parse_workbook
+from bixue.rules.problem import Problem
 
 log = logging.getLogger(__name__)
 
-# Below this many workbooks a batch is parsed in-process.
+# Below this many workbooks a batch is parsed in the run's process (risky files: in a child).
 PARALLEL_FROM = 64
-_pools: dict[int, ProcessPoolExecutor] = {}
+# A workbook of more cells than this (first to last cell of each sheet, summed) is risky: the
+# realistic forms have a few thousand, a unit's biggest month about 20,000.
+RISKY_CELLS = 200_000
+# Address space a parse may add to what its process had (settings.yaml run.parse_memory_megabytes).
+MEMORY_BUDGET = 1024 * 1024 * 1024
+_pools: dict[tuple[int, int, WorkbookLimits], ProcessPoolExecutor] = {}
 
 
-def parse_file(path: str, codes: Mapping[str, str]) -> ParsedWorkbook:
+@dataclass(frozen=True)
+class Peak:
+    """Resident memory of a parse child: at its start and its peak (VmHWM), in bytes."""
+
+    start: int
+    peak: int
+
+    @property
+    def growth(self) -> int:
+        return max(0, self.peak - self.start)
+
+
+def parse_file(
+    path: str, codes: Mapping[str, str], limits: WorkbookLimits = LIMITS
+) -> ParsedWorkbook:
     """A landed workbook parsed, its derived fields filled in (runs in a worker too)."""
-    parsed = parse_workbook(Path(path).read_bytes())
+    return _parsed(Path(path).read_bytes(), codes, limits)
+
+
+def _parsed(
+    content: bytes, codes: Mapping[str, str], limits: WorkbookLimits, checked: bool = False
+) -> ParsedWorkbook:
+    parsed = parse_workbook(content, limits, checked=checked)
     for sheet in parsed.sheets:
         sheet.frame = derive(sheet.form, sheet.frame, codes)
     return parsed
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
+def _status_kb(field: str) -> int:
+    """A line of /proc/self/status in bytes (VmSize, VmRSS, VmHWM); 0 where there is none."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _cap_memory(budget: int) -> None:
+    """Limit this process's address space to what it has now plus `budget` bytes."""
+    if budget <= 0:
+        return
+    size = _status_kb("VmSize") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    want = size + budget
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+
+
+def _died(path: str, why: str) -> ParsedWorkbook:
+    """A workbook whose parse did not come back: refused with the reason, nothing else lost."""
+    problem = Problem(
+        rule="parse_failed",
+        message=f"读取文件时{why}，文件未读取。",
+        fix="请在Excel或WPS中打开，删除表格以外多余的内容，另存为.xlsx后重新报送。",
+    )
+    return ParsedWorkbook(None, [], [problem])
+
+
+_MEMORY = "所需内存超过上限"
+
+
+def _guarded(path: str, codes: Mapping[str, str], limits: WorkbookLimits) -> ParsedWorkbook:
+    """parse_file that answers a refusal for what it raises (it is a bug to raise, not the file)."""
+    try:
+        return parse_file(path, codes, limits)
+    except MemoryError:
+        return _died(path, _MEMORY)
+    except Exception as exc:  # any other error costs this file only
+        return _died(path, f"处理程序出错（{type(exc).__name__}）")
+
+
+def parse_isolated(
+    path: str,
+    codes: Mapping[str, str],
+    limits: WorkbookLimits = LIMITS,
+    budget: int = MEMORY_BUDGET,
+) -> tuple[ParsedWorkbook, Peak | None]:
+    """One workbook parsed in a forked child under RLIMIT_AS; a child that dies refuses it."""
+    if not hasattr(os, "fork"):
+        return _guarded(path, codes, limits), None
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: parse, send, and leave without running the parent's exit hooks
+        code = 0
+        try:
+            os.close(read_end)
+            faulthandler.disable()  # the parent's stack dumped on our abort would only mislead
+            start = _status_kb("VmRSS")
+            _cap_memory(budget)
+            parsed = _guarded(path, codes, limits)
+            payload = pickle.dumps((parsed, Peak(start, _status_kb("VmHWM"))), protocol=5)
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+        except BaseException:
+            code = 70
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as fh:
+        data = fh.read()
+    _, status = os.waitpid(pid, 0)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0 and data:
+        parsed, peak = pickle.loads(data)
+        if any(p.rule == "parse_failed" for p in parsed.problems):
+            log.warning("parse of %s failed in its child: %s", path, parsed.problems[0].message)
+        return parsed, peak
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else ""
+        why = f"处理程序异常终止（信号{number}{' ' + name if name else ''}，多为{_MEMORY}）"
+    else:
+        why = f"处理程序异常退出（退出码{os.WEXITSTATUS(status)}，多为{_MEMORY}）"
+    log.warning("parse child of %s died: %s", path, why)
+    return _died(path, why), None
+
+
+def parse_guarded(
+    path: str,
+    codes: Mapping[str, str],
+    limits: WorkbookLimits = LIMITS,
+    budget: int = MEMORY_BUDGET,
+) -> ParsedWorkbook:
+    """One workbook: refused by the guard, parsed here when small, else in a capped child."""
+    content = Path(path).read_bytes()
+    found = measure_workbook(content, limits)
+    if isinstance(found, Problem):
+        return ParsedWorkbook(None, [], [found])
+    if found is None or found > RISKY_CELLS:
+        return parse_isolated(path, codes, limits, budget)[0]
+    try:
+        return _parsed(content, codes, limits, checked=True)
+    except MemoryError:
+        return _died(path, _MEMORY)
+    except Exception as exc:  # any other error costs this file only
+        return _died(path, f"处理程序出错（{type(exc).__name__}）")
+
+
+def _worker_start(budget: int) -> None:
+    """A pool worker's address space capped once it has imported what parsing needs."""
+    _cap_memory(budget)
+
+
+def _pool(workers: int, budget: int, limits: WorkbookLimits) -> ProcessPoolExecutor:
     """The process's pool of `workers` parse processes, started once (spawn: no forked locks)."""
-    if workers not in _pools:
+    key = (workers, budget, limits)
+    if key not in _pools:
         context = multiprocessing.get_context("spawn")
-        _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    return _pools[workers]
+        _pools[key] = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(budget,)
+        )
+    return _pools[key]
 
 
 def parse_files(
-    paths: list[str], codes: Mapping[str, str], workers: int, parallel_from: int = PARALLEL_FROM
+    paths: list[str],
+    codes: Mapping[str, str],
+    workers: int,
+    parallel_from: int = PARALLEL_FROM,
+    limits: WorkbookLimits = LIMITS,
+    budget: int = MEMORY_BUDGET,
 ) -> dict[str, ParsedWorkbook]:
     """Every path parsed, in worker processes when there are enough of them to pay off."""
     if workers < 2 or len(paths) < parallel_from:
-        return {path: parse_file(path, codes) for path in paths}
+        return {path: parse_guarded(path, codes, limits, budget) for path in paths}
     chunk = max(1, len(paths) // (workers * 8))
+    n = len(paths)
     try:
-        done = _pool(workers).map(parse_file, paths, [dict(codes)] * len(paths), chunksize=chunk)
+        pool = _pool(workers, budget, limits)
+        done = pool.map(_guarded, paths, [dict(codes)] * n, [limits] * n, chunksize=chunk)
         return dict(zip(paths, done, strict=True))
     except BrokenProcessPool:
-        # A worker died (killed for memory, say): nothing is lost, parse here instead.
-        log.warning("parse workers stopped; parsing %d workbooks in-process", len(paths))
-        _pools.pop(workers, None)
-        return {path: parse_file(path, codes) for path in paths}
+        # A worker died (killed for memory, say): each file again in its own child, so the one
+        # that kills its process is refused and the others are read.
+        log.warning("parse workers stopped; parsing %d workbooks one child each", len(paths))
+        _pools.pop((workers, budget, limits), None)
+        return {path: parse_isolated(path, codes, limits, budget)[0] for path in paths}
 
 
 def shutdown() -> int:

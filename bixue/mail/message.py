@@ -20,6 +20,7 @@ import struct
 import unicodedata
 import urllib.parse
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -361,7 +362,21 @@ def _display_name(text: str) -> str:
     """NFC name without control/format characters or any directory part a client sent."""
     name = unicodedata.normalize("NFC", text)
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf"))
-    return re.split(r"[\\/]", name)[-1].strip()
+    return _shortened(re.split(r"[\\/]", name)[-1].strip())
+
+
+MAX_NAME = 200  # characters of an attachment name kept for display
+
+
+def _shortened(name: str) -> str:
+    """A name past MAX_NAME characters: its start, "…" and its extension (a 1,000-character name
+    would be too long for the receipt's annotated file and for the office's own disk)."""
+    if len(name) <= MAX_NAME:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    ext = ext if dot and stem and len(ext) <= 8 else ""
+    keep = MAX_NAME - len(ext) - 2
+    return f"{(stem if ext else name)[:keep]}…{'.' + ext if ext else ''}"
 
 
 def _first_clean_name(candidates: list[tuple[str, bool]]) -> str | None:
@@ -459,6 +474,8 @@ def _expand(found: list[Attachment], limits: Limits, problems: list[str]) -> lis
     """Each attachment, each container followed by its new files (by hash); limits noted."""
     if len(found) > limits.max_attachments:
         problems.append(f"附件数量{len(found)}个，超过上限{limits.max_attachments}个。")
+        # The raw message keeps every byte; stored one by one, 10,000 parts cost minutes of fsync.
+        found = found[: limits.max_attachments]
     out: list[Attachment] = []
     seen = {att.sha256 for att in found}
     budget = [limits.max_unpacked_bytes]
@@ -539,7 +556,7 @@ def _unpack_zip(
                 if (item := _zip_member(zf, info, container, limits, budget, problems)) is not None
             ]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            RuntimeError, NotImplementedError, KeyError):  # fmt: skip
+            RuntimeError, NotImplementedError, KeyError, IndexError, zlib.error):  # fmt: skip
         problems.append(f"{where}已损坏或格式不受支持，无法解压。")
         return []
 
@@ -859,7 +876,7 @@ def _sniff_zip(data: bytes) -> str:
             types = _member_head(zf, members.get("[content_types].xml"))
             mimetype = _member_head(zf, members.get("mimetype"))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            RuntimeError, NotImplementedError, KeyError):  # fmt: skip
+            RuntimeError, NotImplementedError, KeyError, IndexError, zlib.error):  # fmt: skip
         # Damaged or truncated package: the local headers still carry the part names.
         lowered = data.lower()
         members = {m: m for m in _ZIP_MARKERS if m.encode() in lowered}

@@ -24,6 +24,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
+from bixue.forms.guard import UNREAD_RULES
 from bixue.forms.templates import put_value
 from bixue.model import Submission
 from bixue.render.notice import Notice, with_attachments
@@ -275,6 +276,8 @@ def _show_first(book: Workbook, ws: Worksheet) -> None:
 
 def annotate_workbook(content: bytes, kind: str, problems: Sequence[Problem]) -> bytes | None:
     """The unit's workbook as .xlsx with its problems marked; None when it cannot be read."""
+    if any(p.rule in UNREAD_RULES for p in problems):
+        return None  # refused before reading (too large, a bomb, a dead parse): never opened here
     opened = _open(content, kind)
     if opened is None:
         return None

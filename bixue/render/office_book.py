@@ -16,9 +16,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bixue.config import Settings
 from bixue.render.status_lines import period_text
+from bixue.textcell import put_text
 from bixue.warehouse.status import STATE_ZH, form_name
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 STATE_FILLS = {
     "missing": PatternFill("solid", fgColor="F8CBAD"),
@@ -39,11 +39,7 @@ def put(ws: Worksheet, row: int, col: int, value: Any) -> Cell:
     if isinstance(value, int | float):
         cell.value = value
         return cell
-    text = str(value)
-    cell.value = text
-    cell.data_type = "s"  # openpyxl would take "=…" for a formula
-    if text.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True  # Excel and LibreOffice keep it as text when edited, too
+    put_text(cell, str(value))
     return cell
 
 

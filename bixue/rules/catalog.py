@@ -35,6 +35,10 @@ STRUCTURE_RULES = (
     "submitter_unknown",
     "submitter_mismatch",
     "form_not_for_unit",
+    "sheet_too_large",
+    "workbook_too_large",
+    "xml_entities",
+    "parse_failed",
 )
 
 

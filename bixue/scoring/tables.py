@@ -34,6 +34,7 @@ from bixue.scoring.model import (
     ScoringError,
 )
 from bixue.scoring.rules import Rules
+from bixue.textcell import put_text
 
 FIELDS = ("unit", "category", "indicator", "measure", "target", "rank", "points")
 # The office's reading of each row (Chinese column names), after the contract fields above.
@@ -182,9 +183,8 @@ def xlsx_bytes(rows: Sequence[Row], note: str | None = None) -> bytes:
 
 
 def _put(cell: Any, text: str) -> None:
-    """A text cell that stays text: openpyxl would otherwise take '=…' for a formula."""
-    cell.value = text
-    cell.data_type = "s"
+    """A text cell that stays text (bixue/textcell.py)."""
+    put_text(cell, text)
 
 
 def explanation(
