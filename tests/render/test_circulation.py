@@ -36,7 +36,7 @@ from bixue.scoring.service import score
 from bixue.warehouse.db import connect
 from bixue.warehouse.migrate import upgrade
 from tests.conftest import need
-from tests.render.test_office_render import _chromium, _ink, _pixels, _run
+from tests.render.pictures import chromium, ink, run_chromium, size
 from tests.scoring.scoring_sample import sample_measures
 
 OFFICE = "zdcyzszb@163.com"
@@ -310,11 +310,11 @@ def test_the_workbook_renders_through_libreoffice_to_pdf_and_png_one_page_wide(
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 6  # 述评, two ranked tables, 得分说明, 报送情况, 说明
     for png_path in pages:
-        width, height, _ = _pixels(png_path.read_bytes())
+        width, height = size(png_path.read_bytes())
         assert width > height  # landscape
     ranked = pages[1].read_bytes()  # the first category's table with its charts
-    ink, colours = _ink(ranked)
-    assert 0.01 < ink < 0.9 and colours > 4
+    inked, colours = ink(ranked)
+    assert 0.01 < inked < 0.9 and colours > 4
     pdftotext = shutil.which("pdftotext")
     assert pdftotext is not None
     text = subprocess.run([pdftotext, "-layout", str(tmp_path / "book.pdf"), "-"],
@@ -332,22 +332,21 @@ def test_the_workbook_renders_through_libreoffice_to_pdf_and_png_one_page_wide(
 def test_the_html_mail_renders_in_chromium_not_blank(
     settings: Settings, warehouse: Engine, tmp_path: Path
 ) -> None:
-    browser = _chromium()
+    browser = chromium()
     outcome = circulate(warehouse, settings, "2023Q2", preview=True)
     mail = next(m for m in outcome.bundle.mails if m.unit == "楚雄市")
     (tmp_path / "chart.png").write_bytes(mail.chart)
     page = tmp_path / "mail.html"
     page.write_text(mail.html.replace("cid:ranking-chart@bixue", "chart.png"), encoding="utf-8")
     shot = tmp_path / "mail.png"
-    _run(browser, tmp_path, f"--screenshot={shot}", "--window-size=800,2400", page.as_uri())
+    run_chromium(browser, tmp_path, f"--screenshot={shot}", "--window-size=800,2400", page.as_uri())
     png = shot.read_bytes()
-    width, _, _ = _pixels(png)
-    assert width == 800
-    ink, _ = _ink(png)
-    assert 0.01 < ink < 0.9
-    dom = _run(browser, tmp_path, "--dump-dom", page.as_uri()).stdout.decode("utf-8")
+    assert size(png)[0] == 800
+    inked, _ = ink(png)
+    assert 0.01 < inked < 0.9
+    dom = run_chromium(browser, tmp_path, "--dump-dom", page.as_uri()).stdout.decode("utf-8")
     assert "楚雄市得分" in dom and "述评" in dom
-    chart_w, _, _ = _pixels(mail.chart)
+    chart_w, _ = size(mail.chart)
     assert chart_w <= 760  # the chart fits the mail's width
 
 
