@@ -33,15 +33,20 @@ def ingest_batch(
 
 
 @flow(name="monthly-ingest", persist_result=True)
-def monthly_ingest(period: Period | None = None, home: str | None = None) -> dict[str, int]:
-    """Ingest one month's submissions; a rerun converges to the same state, sends nothing twice."""
+def monthly_ingest(
+    period: Period | None = None, home: str | None = None, replay: bool = False
+) -> dict[str, int]:
+    """Ingest one month's submissions; a rerun converges to the same state, sends nothing twice.
+
+    `replay`: a past year run again (the demo), its receipts written as the mail came in.
+    """
     period = resolve_period(home, period)
     # Nested, so the raw mail (the month's largest object) is let go once it has landed.
     landed = land_messages(home, select_new_messages(home, period, fetch_messages(home)))
     batches = [ingest_batch(home, period, batch) for batch in plan_batches(home, landed)]
     messages, submissions, rows = merge_batches(batches)
     render_data_docs(home, period, submissions)
-    receipts = write_receipts(home, period, messages, submissions)
+    receipts = write_receipts(home, period, messages, submissions, as_received=replay)
     notices = add_office_status(home, period, receipts)
     unsent = select_unsent_notices(home, notices)
     sent = send_notices(home, unsent)
