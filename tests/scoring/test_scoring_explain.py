@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -26,7 +27,8 @@ from bixue.scoring.explain import sentence
 from bixue.scoring.model import Line, Measure, Period, PeriodScores
 from bixue.scoring.rules import MeasureInfo, load_rules
 from bixue.scoring.service import score
-from bixue.scoring.tables import COLUMNS, FIELDS, Row, export_rows, xlsx_bytes
+from bixue.scoring.tables import COLUMNS, FIELDS, Row, export_rows, local_time, xlsx_bytes
+from bixue.scoring.versions import WHAT_IF
 from bixue.warehouse.db import connect
 from tests.conftest import need
 from tests.scoring.scoring_sample import NO_DATA_UNIT, sample_measures
@@ -254,6 +256,7 @@ def test_explain_reads_one_units_scoring_out_as_the_export_gives_it(
     assert out[0].startswith(
         "楚雄市 2023年二季度比学赶超得分（草稿（第1次评分，未通报），评分规则 2023.1"
     )
+    assert re.search(r"评分时间 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}）$", out[0])  # not ISO UTC
     total = rows[-1]
     assert out[1] == total["说明"] and out[1].startswith(f"合计{total['points']}分，11个县市")
     numbered = [line for line in out if re.match(r"\d+\. ", line)]
@@ -344,10 +347,11 @@ def test_libreoffice_reads_the_csv_export_with_its_chinese_intact(
     sheet = openpyxl.load_workbook(tmp_path / "lo" / "得分.xlsx").active
     assert sheet is not None
     cells = list(sheet.iter_rows(values_only=True))
-    assert list(cells[0]) == list(COLUMNS)  # the BOM was read as one, not as text
+    header = [*COLUMNS, *WHAT_IF]  # and which version each row is of, with its gaps
+    assert list(cells[0]) == header  # the BOM was read as one, not as text
     texts = ("unit", "类别", "指标名称", "计分方法", "依据", "名次", "说明")
     for row, got in zip(rows, cells[1:], strict=True):
-        read = dict(zip(COLUMNS, got, strict=True))
+        read = dict(zip(header, got, strict=True))
         assert [read[c] or "" for c in texts] == [row[c] for c in texts]
     assert any("亿元" in r["依据"] for r in rows) and any("并列" in r["说明"] for r in rows)
 
@@ -383,8 +387,8 @@ def test_rules_show_gives_each_method_in_plain_chinese_and_every_decision(
     document = json.loads(capsys.readouterr().out)
     first = document["indicators"][0]
     assert first["method"] == "rank_share@1" and "每低一名少 1/N" in first["method_zh"]
-    assert first["decisions"] == ["D1", "D2", "D4"]
-    assert [d["id"] for d in document["decisions"]] == [f"D{i}" for i in range(1, 13)]
+    assert first["decisions"] == ["D1", "D2", "D4", "D20"]
+    assert [d["id"] for d in document["decisions"]] == [f"D{i}" for i in range(1, 23)]
     assert all(re.search(r"[\u4e00-\u9fff]", d["zh"]) for d in document["decisions"])
     assert document["measures"]["fdi_completion_pct"] == {
         "zh": "实际利用外资目标任务完成率",
@@ -396,7 +400,7 @@ def test_rules_show_gives_each_method_in_plain_chinese_and_every_decision(
     out = capsys.readouterr().out
     assert "竞争性排名：第1名得满分，之后每低一名少 1/N" in out and "目标管理法：得分 = 分值" in out
     d8 = next(d for d in document["decisions"] if d["id"] == "D8")
-    assert f"D8  {d8['zh']}" in out.splitlines()
+    assert f"D8   {d8['zh']}" in out.splitlines()  # aligned with D10–D22
 
 
 def _line(unit: str, measure: str | None, eligibility: str, place: int | None, points: str,
@@ -453,3 +457,15 @@ def test_each_case_has_its_own_sentence(
     line: Line, peers: list[Line], info: MeasureInfo, expected: str
 ) -> None:
     assert sentence(line, [line, *peers], info) == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown_as"),
+    [
+        ("2026-12-01T11:39:56+00:00", "2026年12月1日 19:39"),  # UTC, read in Chuxiong
+        ("2023-12-31T16:30:00+00:00", "2024年1月1日 00:30"),
+        ("not a time", "not a time"),
+    ],
+)
+def test_a_scoring_time_is_shown_in_the_offices_time_zone(stored: str, shown_as: str) -> None:
+    assert local_time(stored, ZoneInfo("Asia/Shanghai")) == shown_as
