@@ -247,7 +247,9 @@ def cmd_templates(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_months(settings: Settings, periods: list[str], show: Callable[[str], None]) -> list[dict]:
+def _run_months(
+    settings: Settings, periods: list[str], show: Callable[[str], None], *, replay: bool = False
+) -> list[dict]:
     """Run the monthly flow for each period in this one process: Prefect starts once."""
     prefect_environment(settings.home)
     from flows.monthly_ingest import monthly_ingest
@@ -256,7 +258,7 @@ def _run_months(settings: Settings, periods: list[str], show: Callable[[str], No
     for i, period in enumerate(periods, start=1):
         show(f"[{i}/{len(periods)}] {period} 处理中…")
         started = time.monotonic()
-        counts = monthly_ingest(period=period, home=str(settings.home))
+        counts = monthly_ingest(period=period, home=str(settings.home), replay=replay)
         elapsed = time.monotonic() - started
         show(
             f"[{i}/{len(periods)}] {period} 完成（{elapsed:.1f} 秒）："
@@ -326,7 +328,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     sample = generate_year(settings.mailbox_path, settings, year=args.year, months=months)
     _progress(f"样例邮件 {len(sample.messages)} 封已投递到 {settings.mailbox_path}")
     periods = [f"{args.year}-{m:02d}" for m in months]
-    _run_months(settings, periods, _progress)
+    _run_months(settings, periods, _progress, replay=True)
     engine = warehouse(str(settings.home))
     rows = []
     for period in periods:

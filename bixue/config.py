@@ -249,6 +249,8 @@ def _problem_zh(err: Any) -> str:
         return f"应不大于 {ctx['le']}"
     if kind == "greater_than":
         return f"应大于 {ctx['gt']}"
+    if kind == "string_pattern_mismatch":
+        return f"格式不对（应符合 {ctx['pattern']}）"
     if kind == "literal_error":
         return f"应为以下之一：{ctx['expected']}"
     return PROBLEM_ZH.get(kind, str(err["msg"]))

@@ -16,16 +16,27 @@ from tasks import bixue_task
 
 @bixue_task()
 def write_receipts(
-    home: str | None, period: str, messages: list[LandedMessage], submissions: list[Submission]
+    home: str | None,
+    period: str,
+    messages: list[LandedMessage],
+    submissions: list[Submission],
+    as_received: bool = False,
 ) -> list[Notice]:
     """One receipt per submitting unit: accepted and counted, or rejected with each problem.
 
     Reads which version counts now from the warehouse (a refused correction leaves the earlier
     one standing) and the stored workbooks, to send back the ones with problems marked.
+    `as_received`: a replayed past year, judged late as of each mail's arrival, not today.
     """
     counted = load.counted_versions(warehouse(home), submissions)
     notices = compose_receipts(
-        settings_for(home), period, messages, submissions, counted=counted, now=datetime.now(UTC)
+        settings_for(home),
+        period,
+        messages,
+        submissions,
+        counted=counted,
+        now=datetime.now(UTC),
+        as_received=as_received,
     )
     return attach_annotations(notices, submissions)
 

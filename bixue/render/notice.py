@@ -255,11 +255,13 @@ def compose_receipts(
     *,
     counted: Mapping[tuple[str, str, str], int] | None = None,
     now: datetime | None = None,
+    as_received: bool = False,
 ) -> list[Notice]:
     """One receipt per unit (and address) for the submissions and refusals this run recorded.
 
     `counted` is the version that counts for each (unit, workbook, period) after the run's
-    load (the warehouse's current_submission); `now` decides whether a resubmission is late.
+    load (the warehouse's current_submission); `now` decides whether a resubmission is late,
+    or, `as_received` (a past year replayed, as the demo does), the arrival of the unit's mail.
     """
     counted = counted or {}
     now = now or datetime.now(UTC)
@@ -288,6 +290,8 @@ def compose_receipts(
         moments = sorted({m.received_at for m in answered if m.received_at})
         times = list(dict.fromkeys(moment_text(settings, t) for t in moments))
         received = f"于{'、'.join(times)}" if times else ""
+        # a replayed year answers each mail as it came in, not today, years after its deadline
+        at = max(moments) if as_received and moments else now
         body = [f"{unit}：", ""]
         body.append(
             f"{settings.office_name}已{received}收到你单位报送的{period_text(period)}"
@@ -298,10 +302,10 @@ def compose_receipts(
         for sub in subs:
             superseded = sub not in latest
             standing = None if superseded else _still_counted(sub, counted)
-            body += [*_section(i, settings, sub, superseded, standing, now), ""]
+            body += [*_section(i, settings, sub, superseded, standing, at), ""]
             i += 1
         for msg in refused:
-            body += [*_refused_section(i, settings, msg, period, now), ""]
+            body += [*_refused_section(i, settings, msg, period, at), ""]
             i += 1
         body += [closing(settings), "", settings.office_name, SIGNATURE]
         forms = "、".join(sorted({FORMS[sh.form].attachment for s in subs for sh in s.sheets}))

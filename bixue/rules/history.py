@@ -80,11 +80,27 @@ def _core(text: str) -> str:
     return _PLACES.sub("", _DOC_WORDS.sub("", _PUNCT.sub("", norm(text).lower())))
 
 
+_PLACE = re.compile("|".join(PREFECTURE_PLACES))
+# A figure with what it counts (年产30万吨, 2GW): the same words with another figure are another
+# project, however much of the name they share.
+_FIGURE = re.compile(r"(\d+(?:\.\d+)?)(\D)")
+
+
+def _contradicts(file: str, project: str) -> bool:
+    """A file naming another place or another figure of the same kind is another project's."""
+    places = set(_PLACE.findall(project))
+    if places and set(_PLACE.findall(file)) - places:
+        return True
+    figures = set(_FIGURE.findall(project))
+    kinds = {kind for _, kind in figures}
+    return any(f not in figures and f[1] in kinds for f in _FIGURE.findall(file))
+
+
 def names_project(filename: str, project: str) -> bool:
     """Whether a document's file name names the project (normalised; most of the name will do)."""
     stem = filename.rsplit(".", 1)[0] if "." in filename else filename
     name, file = _core(project), _core(stem)
-    if not name or not file:
+    if not name or not file or _contradicts(norm(stem), norm(project)):
         return False
     if name in file:
         return True

@@ -20,7 +20,7 @@ from pathlib import Path
 from bixue.config import Settings, Unit
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
 from bixue.forms.templates import render_workbook, sheet_layout
-from bixue.sample.mail import EVIDENCE_NAME, EVIDENCE_PDF, NAME_ENCODINGS, build_message
+from bixue.sample.mail import NAME_ENCODINGS, build_message, evidence_name, evidence_pdf
 from bixue.sample.model import Record, SampleWorld, rng_for, unit_workbooks
 
 __all__ = ["SampleYear", "build_message", "generate_year"]
@@ -258,7 +258,9 @@ class YearWriter:
             body += f"\n{unit.name}\n{_cn_date(sent_at)}\n"
             attachments = [self.attachment(unit, month, b, sent_at) for b in group]
             if "a3" in group and self.sends_evidence(unit, month):
-                attachments.append((EVIDENCE_NAME, EVIDENCE_PDF))
+                for name, stage in self.world.new_projects(unit.name, month):
+                    document = evidence_name(name, stage)
+                    attachments.append((document, evidence_pdf(document)))
             out.append(
                 Outgoing(
                     sent_at,

@@ -15,14 +15,32 @@ XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NAME_ENCODINGS = ("rfc2231", "rfc2047-utf8", "rfc2047-gbk")
 MESSAGE_ID_DOMAIN = "zs.chuxiong.example"
 # The documents a first report of a 在谈/已签约 project needs (附件3 说明): a one-page PDF stands
-# in for the scanned 意向书 or 协议 a unit attaches.
-EVIDENCE_NAME = "新增项目投资意向书及协议.pdf"
-EVIDENCE_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+# in for the scanned 意向书 or 协议 a unit attaches, named after its project as careful units do.
+EVIDENCE_KINDS = {"在谈": "投资意向书", "已签约": "投资协议"}
+EVIDENCE_SUFFIX = ".pdf"
+
+
+def evidence_name(project: str, stage: str) -> str:
+    """The file name of a new project's document: its name, then what the document is."""
+    return f"{project}{EVIDENCE_KINDS[stage]}{EVIDENCE_SUFFIX}"
+
+
+def evidence_pdf(title: str) -> bytes:
+    """A one-page PDF titled after its file: each project's document has bytes of its own."""
+    hex_title = "FEFF" + title.encode("utf-16-be").hex().upper()
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+        b"4 0 obj<</Title<" + hex_title.encode("ascii") + b">>>endobj\n"
+        b"trailer<</Root 1 0 R/Info 4 0 R>>\n%%EOF\n"
+    )
+
+
+def is_evidence(filename: str) -> bool:
+    """Whether an attachment of a sample mail is a project's document rather than a form."""
+    return filename.endswith(EVIDENCE_SUFFIX)
+
 
 # Raw headers we fold ourselves must be written verbatim, never re-encoded by the policy.
 POLICY = email_policy.default.clone(refold_source="none")

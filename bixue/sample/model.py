@@ -527,10 +527,10 @@ class SampleWorld:
             return {"stats_fdi": self.stats.fdi_rows(month)}
         raise KeyError(workbook)
 
-    def new_projects(self, unit: str, month: int) -> list[str]:
-        """Projects first reported this month at 在谈 or 已签约: their documents go along."""
+    def new_projects(self, unit: str, month: int) -> list[tuple[str, str]]:
+        """Projects (name, stage) first reported this month 在谈 or 已签约: documents go along."""
         return [
-            p.name
+            (p.name, p.stage(month))
             for p in self.projects.get(unit, [])
             if p.first_month == month and p.stage(month) in ("在谈", "已签约")
         ]

@@ -194,7 +194,7 @@ def cmd_explain(settings: Settings, args: argparse.Namespace) -> int:
 
     run, scores, rules = _recorded(settings, args)
     rest = "\n".join(version_note(run).splitlines()[1:])  # the title already says which version
-    print(explanation(run, scores, rules, args.unit, rest or None, version_label(run)))
+    print(explanation(run, scores, rules, args.unit, rest or None, version_label(run), settings.tz))
     return 0
 
 
@@ -328,8 +328,9 @@ def cmd_rules_show(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{rules.year} 年评分规则 {rules.version}（{where}）")
         print(_rules_table(rules_objects(rules)))
         print("\n评分决策（规则未明确之处的处理）")
-        for d in rules.decisions():
-            print(f"{d.id}  {d.zh}")
+        width = max((len(d.id) for d in rules.decisions()), default=0)
+        for d in rules.decisions():  # the sentences start in one column, D1 as D22
+            print(f"{d.id:<{width}}  {d.zh}")
     return 0
 
 

@@ -86,7 +86,7 @@ def split(text: str) -> tuple[str, int]:
     """rank_share -> (rank_share, 1); rank_share@2 -> (rank_share, 2)."""
     match = NAME.match(text.strip())
     if not match:
-        raise ScoringMethodError(f"method {text!r} is not name or name@version")
+        raise ScoringMethodError(f"计分方法 {text!r} 的写法不对，应为“名称”或“名称@版本”")
     return match.group("name"), int(match.group("version") or 1)
 
 
@@ -102,7 +102,7 @@ def method(text: str) -> Method:
     found = REGISTRY.get(key)
     if found is None:
         known = ", ".join(sorted(m.key for m in REGISTRY.values()))
-        raise ScoringMethodError(f"unknown method {versioned(text)} (registered: {known})")
+        raise ScoringMethodError(f"没有计分方法 {versioned(text)}（已有：{known}）")
     return found
 
 

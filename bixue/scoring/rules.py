@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from bixue.config import ConfigError, CountyTarget, GroupTarget, TargetsFile
+from bixue.config import ConfigError, CountyTarget, GroupTarget, TargetsFile, _problem_zh
 from bixue.scoring.methods import method as find_method
 from bixue.scoring.model import PeriodKind
 
@@ -35,6 +35,8 @@ TARGET_FIELDS: dict[str, set[str]] = {
     "group": set(GroupTarget.model_fields),
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
+CATEGORY_ZH = {"county": "县市", "group": "招商组"}
+KIND_ZH = {"quarterly": "季度", "annual": "年度"}
 
 
 class _Strict(BaseModel):
@@ -56,11 +58,13 @@ def _checked_params(method: str, params: Mapping[str, Any]) -> dict[str, str]:
     try:
         model = find_method(method).params.model_validate(dict(params))
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'params'}: {err['msg']}"
+        problems = "；".join(
+            f"params.{'.'.join(str(p) for p in err['loc'])}：{_problem_zh(err)}"
+            if err["loc"]
+            else _problem_zh(err)
             for err in exc.errors()
         )
-        raise ValueError(f"params of method {method}: {problems}") from None
+        raise ValueError(f"计分方法 {method} 的参数有误：{problems}") from None
     return {k: str(v) for k, v in model.model_dump().items()}
 
 
@@ -90,19 +94,19 @@ class IndicatorRule(_Strict):
     def _consistent(self) -> IndicatorRule:
         if not self.parts:
             if not self.measure:
-                raise ValueError(f"indicator {self.key}: measure is required (it has no parts)")
+                raise ValueError(f"指标 {self.key}：没有分项（parts），须填写 measure")
             _checked_params(self.method, self.params)
             self._check_target(self.method, self.params, self.key)
             return self
         if self.measure:
-            raise ValueError(f"indicator {self.key}: has parts, so the parts carry the measures")
+            raise ValueError(f"指标 {self.key}：有分项（parts）时由各分项填写 measure")
         keys = [p.key for p in self.parts]
         if len(set(keys)) != len(keys):
-            raise ValueError(f"indicator {self.key}: duplicate part key")
+            raise ValueError(f"指标 {self.key}：分项 key 重复")
         total = sum((p.weight for p in self.parts), Decimal(0))
         if total != self.weight:
             raise ValueError(
-                f"indicator {self.key}: parts weigh {total}, the indicator {self.weight}"
+                f"指标 {self.key}：各分项权重合计 {total}，与指标权重 {self.weight} 不符"
             )
         for part in self.parts:
             method = part.method or self.method
@@ -116,14 +120,14 @@ class IndicatorRule(_Strict):
         if takes_target and params.get("target") not in TARGET_FIELDS[self.category]:
             fields = ", ".join(sorted(TARGET_FIELDS[self.category]))
             raise ValueError(
-                f"indicator {key}: params.target {params.get('target')!r} is not a "
-                f"{self.category} field of config/targets ({fields})"
+                f"指标 {key}：params.target {params.get('target')!r} 不是 config/targets 中"
+                f"{CATEGORY_ZH[self.category]}目标的字段（可用：{fields}）"
             )
 
 
 def _chinese(text: str) -> str:
     if not CJK.search(text):
-        raise ValueError(f"{text!r} must be a Chinese sentence the office can read")
+        raise ValueError(f"{text!r} 须为办公室能读懂的中文句子")
     return text.strip()
 
 
@@ -142,7 +146,7 @@ class MeasureInfo(_Strict):
     @model_validator(mode="after")
     def _target_is_a_figure(self) -> MeasureInfo:
         if self.target_figure is not None and self.target_figure not in self.figures:
-            raise ValueError(f"target_figure {self.target_figure!r} is not one of its figures")
+            raise ValueError(f"target_figure {self.target_figure!r} 不在本项的 figures 中")
         return self
 
 
@@ -164,11 +168,13 @@ class RulesFile(_Strict):
     @model_validator(mode="after")
     def _whole(self) -> RulesFile:
         if not self.version.startswith(f"{self.year}."):
-            raise ValueError(f"version {self.version} does not belong to year {self.year}")
+            raise ValueError(
+                f"键 version：{self.version} 不属于 {self.year} 年（应以“{self.year}.”开头）"
+            )
         keys = [i.key for i in self.indicators]
         if len(set(keys)) != len(keys):
             dupes = sorted({k for k in keys if keys.count(k) > 1})
-            raise ValueError(f"duplicate indicator key {', '.join(dupes)}")
+            raise ValueError(f"键 indicators：指标 key 重复：{'、'.join(dupes)}")
         for category in ("county", "group"):
             for kind in ("quarterly", "annual"):
                 weight = sum(
@@ -181,7 +187,8 @@ class RulesFile(_Strict):
                 )
                 if weight != HUNDRED:
                     raise ValueError(
-                        f"{category} {kind} indicators weigh {weight}, they must total 100"
+                        f"键 indicators：{CATEGORY_ZH[category]}{KIND_ZH[kind]}指标权重合计 "
+                        f"{weight}，应为 100"
                     )
         self._check_measures()
         self._check_decisions()
@@ -195,13 +202,13 @@ class RulesFile(_Strict):
             for key, measure in named:
                 if measure not in self.measures:
                     raise ValueError(
-                        f"key indicators.{key}.measure: {measure!r} has no entry in measures"
+                        f"键 indicators.{key}.measure：{measure!r} 在 measures 中没有定义"
                     )
         for name, info in self.measures.items():
             for figure in info.figures:
                 if figure not in self.measures:
                     raise ValueError(
-                        f"key measures.{name}.figures: {figure!r} has no entry in measures"
+                        f"键 measures.{name}.figures：{figure!r} 在 measures 中没有定义"
                     )
 
     def _check_decisions(self) -> None:
@@ -209,14 +216,14 @@ class RulesFile(_Strict):
         ids = [d.id for d in self.decisions]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise ValueError(f"key decisions: duplicate id {', '.join(dupes)}")
+            raise ValueError(f"键 decisions：决定编号重复：{'、'.join(dupes)}")
         keys = {i.key for i in self.indicators}
         keys |= {f"{i.key}.{p.key}" for i in self.indicators for p in i.parts}
         for d in self.decisions:
             unknown = [k for k in d.applies_to if k not in keys]
             if unknown:
                 raise ValueError(
-                    f"key decisions.{d.id}.applies_to: unknown indicator {', '.join(unknown)}"
+                    f"键 decisions.{d.id}.applies_to：没有这个指标：{'、'.join(unknown)}"
                 )
 
 
@@ -318,10 +325,16 @@ def _located(exc: ValidationError, data: Any) -> str:
         if len(loc) >= 2 and loc[0] == "indicators" and loc[1].isdigit():
             with contextlib.suppress(KeyError, IndexError, TypeError):
                 loc[1] = str(data["indicators"][int(loc[1])]["key"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
+        msg = _problem_zh(err)
         # Whole-file checks name their key themselves.
-        problems.append(f"key {'.'.join(loc)}: {msg}" if loc else msg)
-    return "; ".join(problems)
+        problems.append(f"键 {'.'.join(loc)}：{msg}" if loc else msg)
+    return "；".join(problems)
+
+
+def _where(exc: yaml.YAMLError) -> str:
+    """Where PyYAML found the problem, as a clerk counts lines (from 1)."""
+    mark = getattr(exc, "problem_mark", None)
+    return f"（第 {mark.line + 1} 行第 {mark.column + 1} 列附近）" if mark else ""
 
 
 def rules_path(config_dir: Path, year: int) -> Path:
@@ -337,14 +350,18 @@ def load_rules(config_dir: Path, year: int) -> Rules:
         raise ConfigError(f"没有 {year} 年的评分规则：{path} 不存在") from exc
     try:
         data = yaml.safe_load(raw.decode("utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: YAML syntax error: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}：不是 UTF-8 编码的文本，请以 UTF-8 保存") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}：YAML 格式错误{_where(exc)}：{exc}") from exc
     try:
         rules_file = RulesFile.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_located(exc, data)}") from exc
+        raise ConfigError(f"{path}：{_located(exc, data)}") from exc
     if rules_file.year != year:
-        raise ConfigError(f"{path}: key year: {rules_file.year}, the file name says {year}")
+        raise ConfigError(
+            f"{path}：键 year：文件中为 {rules_file.year}，文件名却是 {year}.yaml，两者须一致"
+        )
     return Rules(file=rules_file, path=path, sha256=hashlib.sha256(raw).hexdigest())
 
 

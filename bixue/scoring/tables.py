@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,17 @@ def _put(cell: Any, text: str) -> None:
     put_text(cell, text)
 
 
+def local_time(iso: str, tz: tzinfo | None) -> str:
+    """A stored ISO time as the office reads it, in its own time zone: 2026年12月1日 19:39."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    if tz is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
 def explanation(
     run: Any,
     scores: PeriodScores,
@@ -194,6 +206,7 @@ def explanation(
     unit: str,
     note: str | None = None,
     label: str | None = None,
+    tz: tzinfo | None = None,
 ) -> str:
     """One unit's scoring as the office reads it out: title, total and rank, each indicator.
 
@@ -203,7 +216,7 @@ def explanation(
     lines = [
         f"{unit} {period_zh(scores.period)}比学赶超得分"
         f"（{label or f'第{run.version}版'}，评分规则 {scores.rules_version}，"
-        f"评分时间 {run.scored_at}）"
+        f"评分时间 {local_time(run.scored_at, tz)}）"
     ]
     if note:
         lines.append(note)

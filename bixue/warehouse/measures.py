@@ -218,7 +218,8 @@ def _group_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: Inp
     }
     activities: dict[str, Decimal] = defaultdict(Decimal)
     counted: set[tuple[str, str, str]] = set()
-    top_trips: dict[tuple[str, str], str] = {}
+    leads: dict[tuple[str, str], set[str]] = defaultdict(set)
+    reporters: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in _rows(engine, "measure_group_activities", **p.window):
         once = (r["unit"], norm(r["activity"]), str(r["dates_start"]))
         if r["qualifies"] and once not in counted:
@@ -226,14 +227,26 @@ def _group_inputs(engine: Engine, settings: Settings, p: ScoringPeriod, out: Inp
             counted.add(once)
             activities[r["unit"]] += 1
         if r["leader_rank"] == "top" and r["out_of_province"]:
-            # ... but a 州级党政“一把手” trip counts once, for its lead unit (附件2 说明2).
-            lead = unit_from_text(settings, r["lead_unit"]) or r["unit"]
-            top_trips.setdefault((norm(r["activity"]), str(r["dates_start"])), lead)
+            trip = (norm(r["activity"]), str(r["dates_start"]))
+            reporters[trip].add(r["unit"])
+            lead = unit_from_text(settings, r["lead_unit"])
+            if lead is not None and lead in targets:
+                leads[trip].add(lead)
+    # ... but a 州级党政“一把手” trip counts once, for its lead unit (附件2 说明2); led by no group,
+    # it goes to the reporting group listed first in config/units.yaml (D19), whatever the order
+    # the rows came in.
+    order = {u.name: i for i, u in enumerate(settings.units)}
+    top_trips = {
+        trip: min(leads[trip] or units, key=lambda u: (order.get(u, len(order)), u))
+        for trip, units in reporters.items()
+    }
     projects = project_counts(engine, p.key)
     for unit, target in targets.items():
         if target.source == "statistics":
+            # an industry reported as 0 is a 0, not a gap (only no row at all is no data)
             parts = [industry.get(i) for i in target.scope]
-            funds = sum((v for v in parts if v is not None), Decimal(0)) if any(parts) else None
+            known = [v for v in parts if v is not None]
+            funds = sum(known, Decimal(0)) if known else None
         else:
             funds = reported.get(unit)
         out[unit] = {

@@ -118,6 +118,16 @@ def test_a_rejection_gives_the_received_time_and_the_date_to_resubmit_by(
     assert told in text
 
 
+def test_a_replayed_year_judges_a_rejection_as_of_its_mail_not_today(settings: Settings) -> None:
+    received = datetime(2023, 5, 11, 22, 47, tzinfo=SH)
+    msgs, subs = [_msg(1, received)], [_sub(1, 1, [STAGE], received)]
+    today = datetime(2026, 12, 1, tzinfo=UTC)
+    [replayed] = compose_receipts(settings, "2023-05", msgs, subs, now=today, as_received=True)
+    [live] = compose_receipts(settings, "2023-05", msgs, subs, now=today)
+    assert "请于2023年5月20日前重新报送。" in replayed.body and "已逾期" not in replayed.body
+    assert "报送截止时间（2023年5月20日）已过" in live.body
+
+
 def test_a_faulty_late_correction_says_it_was_refused_and_the_first_version_still_counts(
     settings: Settings,
 ) -> None:

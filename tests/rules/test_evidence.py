@@ -32,6 +32,11 @@ OTHER = "钛白粉深加工项目"
         ("新增项目投资意向书及协议.pdf", OTHER, False),
         ("钛白粉深加工项目协议.pdf", PROJECT, False),
         ("scan0001.jpg", OTHER, False),
+        ("钛白粉深加工项目协议20230115.pdf", OTHER, True),  # a date is no figure of the project
+        # another project of the same unit: another county, another capacity
+        ("双柏乡村旅游及民宿集群项目投资意向书.pdf", "武定乡村旅游及民宿集群项目", False),
+        ("年产30万吨有机硅单体项目投资协议.pdf", "永仁年产50万吨有机硅单体项目", False),
+        ("年产50万吨有机硅单体项目投资协议.pdf", "永仁年产50万吨有机硅单体项目", True),
     ],
 )
 def test_a_file_name_names_a_project_when_most_of_its_name_is_in_it(

@@ -22,9 +22,10 @@ from bixue.forms.derive import company_count, leader_rank, place_kind
 from bixue.forms.parse import to_date_range
 from bixue.forms.spec import FORMS, STAGES, TRIP_SCOPES, WORKBOOK_NAMES, WORKBOOKS, period_title
 from bixue.forms.templates import sheet_layout
+from bixue.rules.history import names_project
 from bixue.sample import cases
 from bixue.sample.generate import SampleYear, build_message, generate_year
-from bixue.sample.mail import EVIDENCE_NAME
+from bixue.sample.mail import evidence_name, is_evidence
 from bixue.sample.model import SampleWorld, unit_workbooks
 
 CODE = re.compile(r"^\d{4}—\d{6}—\d{2}—\d{2}—\d{6}$")
@@ -88,7 +89,7 @@ def attachments(year: SampleYear) -> list[Attachment]:
         sender = msg["From"].addresses[0].addr_spec
         for part in msg.iter_attachments():
             name = part.get_filename()
-            if name == EVIDENCE_NAME:
+            if is_evidence(name):
                 continue  # a new project's documents, not a form
             workbook = by_name[name.split("（", 1)[0]]
             out.append(
@@ -592,9 +593,13 @@ def test_most_mail_with_new_projects_carries_their_documents_and_some_forgets(
         if not any(n.startswith(WORKBOOK_NAMES["a3"]) for n in names):
             continue
         unit = units[msg["From"].addresses[0].addr_spec]
-        if not world.new_projects(unit, msg["Date"].datetime.month):
-            assert EVIDENCE_NAME not in names
-        elif EVIDENCE_NAME in names:
+        new = world.new_projects(unit, msg["Date"].datetime.month)
+        documents = [n for n in names if is_evidence(n)]
+        if not new:
+            assert documents == []
+        elif documents:
+            assert documents == [evidence_name(name, stage) for name, stage in new]
+            assert all(names_project(d, name) for d, (name, _) in zip(documents, new, strict=True))
             with_documents += 1
         else:
             without += 1

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -26,7 +27,7 @@ from bixue.scoring.explain import sentence
 from bixue.scoring.model import Line, Measure, Period, PeriodScores
 from bixue.scoring.rules import MeasureInfo, load_rules
 from bixue.scoring.service import score
-from bixue.scoring.tables import COLUMNS, FIELDS, Row, export_rows, xlsx_bytes
+from bixue.scoring.tables import COLUMNS, FIELDS, Row, export_rows, local_time, xlsx_bytes
 from bixue.warehouse.db import connect
 from tests.conftest import need
 from tests.scoring.scoring_sample import NO_DATA_UNIT, sample_measures
@@ -254,6 +255,7 @@ def test_explain_reads_one_units_scoring_out_as_the_export_gives_it(
     assert out[0].startswith(
         "楚雄市 2023年二季度比学赶超得分（草稿（第1次评分，未通报），评分规则 2023.1"
     )
+    assert re.search(r"评分时间 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}）$", out[0])  # not ISO UTC
     total = rows[-1]
     assert out[1] == total["说明"] and out[1].startswith(f"合计{total['points']}分，11个县市")
     numbered = [line for line in out if re.match(r"\d+\. ", line)]
@@ -398,7 +400,7 @@ def test_rules_show_gives_each_method_in_plain_chinese_and_every_decision(
     out = capsys.readouterr().out
     assert "竞争性排名：第1名得满分，之后每低一名少 1/N" in out and "目标管理法：得分 = 分值" in out
     d8 = next(d for d in document["decisions"] if d["id"] == "D8")
-    assert f"D8  {d8['zh']}" in out.splitlines()
+    assert f"D8   {d8['zh']}" in out.splitlines()  # aligned with D10–D22
 
 
 def _line(unit: str, measure: str | None, eligibility: str, place: int | None, points: str,
@@ -455,3 +457,15 @@ def test_each_case_has_its_own_sentence(
     line: Line, peers: list[Line], info: MeasureInfo, expected: str
 ) -> None:
     assert sentence(line, [line, *peers], info) == expected
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown_as"),
+    [
+        ("2026-12-01T11:39:56+00:00", "2026年12月1日 19:39"),  # UTC, read in Chuxiong
+        ("2023-12-31T16:30:00+00:00", "2024年1月1日 00:30"),
+        ("not a time", "not a time"),
+    ],
+)
+def test_a_scoring_time_is_shown_in_the_offices_time_zone(stored: str, shown_as: str) -> None:
+    assert local_time(stored, ZoneInfo("Asia/Shanghai")) == shown_as

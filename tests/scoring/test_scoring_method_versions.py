@@ -123,7 +123,7 @@ def test_a_registered_version_cannot_be_redefined_and_unknown_ones_are_named() -
     with pytest.raises(ScoringMethodError, match="rank_share@1 is already registered"):
         register(changed)
     assert method("rank_share") is RANK_SHARE
-    with pytest.raises(ScoringMethodError, match="unknown method rank_share@2"):
+    with pytest.raises(ScoringMethodError, match="没有计分方法 rank_share@2"):
         method("rank_share@2")
     with registered(RANK_SHARE_2):
         assert describe("rank_share@2", {}) == RANK_SHARE_2.zh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import defaultdict
 from decimal import Decimal
@@ -79,55 +80,88 @@ def _decide(index: int, field: str, value: object) -> object:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (_set(0, "weight", 21), "county quarterly indicators weigh 101"),
-        (lambda d: d["indicators"][12]["parts"][0].__setitem__("weight", 10), "parts weigh 19"),
-        (_set(0, "colour", "red"), "key indicators.cq_out_pref_growth.colour"),
-        (_set(9, "params", {"target": "nonsense"}), "params.target 'nonsense'"),
-        (_set(0, "params", {"step": 2}), "params of method rank_share"),
+        (_set(0, "weight", 21), "县市季度指标权重合计 101，应为 100"),
+        (lambda d: d["indicators"][12]["parts"][0].__setitem__("weight", 10), "各分项权重合计 19"),
+        (_set(0, "colour", "red"), "键 indicators.cq_out_pref_growth.colour：不认识的键"),
+        (
+            _set(9, "params", {"target": "nonsense"}),
+            "params.target 'nonsense' 不是 config/targets 中县市目标的字段",
+        ),
+        (
+            _set(0, "params", {"step": 2}),
+            "计分方法 rank_share@1 的参数有误：params.step：不认识的键",
+        ),
         (_set(0, "method", "rank_step"), "step"),
         (_set(9, "params", {"target": "leader_trips", "cap": 1.5}), "cap"),
-        (_set(1, "key", "cq_out_pref_growth"), "duplicate indicator key"),
+        (_set(1, "key", "cq_out_pref_growth"), "指标 key 重复"),
         (_set(0, "ineligible_when", "sometimes"), "ineligible_when"),
-        (lambda d: d.__setitem__("version", "2024.1"), "does not belong to year"),
+        (lambda d: d.__setitem__("version", "2024.1"), "键 version：2024.1 不属于 2023 年"),
         # methods by name and version
-        (_set(0, "method", "rank_share@9"), "unknown method rank_share@9"),
-        (_set(0, "method", "Rank Share"), "is not name or name@version"),
+        (_set(0, "method", "rank_share@9"), "没有计分方法 rank_share@9"),
+        (_set(0, "method", "Rank Share"), "的写法不对"),
         # every measure and figure has a label and a unit
         (
             lambda d: d["measures"].pop("signed"),
-            "key indicators.cq_signed.measure: 'signed' has no entry in measures",
+            "键 indicators.cq_signed.measure：'signed' 在 measures 中没有定义",
         ),
         (
             lambda d: d["measures"].pop("fdi_target_wan_usd"),
-            "key measures.fdi_completion_pct.figures: 'fdi_target_wan_usd' has no entry",
+            "键 measures.fdi_completion_pct.figures：'fdi_target_wan_usd' 在 measures 中没有定义",
         ),
         (
             lambda d: d["indicators"][12]["parts"][1].__setitem__("measure", "signed_20yi"),
-            "key indicators.ca_big_projects.p10yi.measure: 'signed_20yi'",
+            "键 indicators.ca_big_projects.p10yi.measure：'signed_20yi'",
         ),
-        (lambda d: d["measures"]["signed"].__setitem__("unit", "件"), "key measures.signed.unit"),
-        (lambda d: d["measures"]["signed"].__setitem__("zh", "signed"), "must be a Chinese"),
-        (lambda d: d["measures"]["signed"].pop("zh"), "key measures.signed.zh"),
+        (
+            lambda d: d["measures"]["signed"].__setitem__("unit", "件"),
+            "键 measures.signed.unit：应为以下之一",
+        ),
+        (
+            lambda d: d["measures"]["signed"].__setitem__("zh", "signed"),
+            "须为办公室能读懂的中文句子",
+        ),
+        (lambda d: d["measures"]["signed"].pop("zh"), "键 measures.signed.zh：缺少此项"),
         (
             lambda d: d["measures"]["fdi_completion_pct"].__setitem__("target_figure", "signed"),
-            "target_figure 'signed' is not one of its figures",
+            "target_figure 'signed' 不在本项的 figures 中",
         ),
         # decisions as data
-        (lambda d: d.pop("decisions"), "key decisions: Field required"),
-        (lambda d: d["decisions"][1].__setitem__("id", "D1"), "key decisions: duplicate id D1"),
-        (lambda d: d["decisions"][0].__setitem__("id", "d1"), "key decisions.0.id"),
+        (lambda d: d.pop("decisions"), "键 decisions：缺少此项"),
+        (lambda d: d["decisions"][1].__setitem__("id", "D1"), "键 decisions：决定编号重复：D1"),
+        (lambda d: d["decisions"][0].__setitem__("id", "d1"), "键 decisions.0.id：格式不对"),
         (
             lambda d: d["decisions"][0].__setitem__("applies_to", ["cq_nothing"]),
-            "key decisions.D1.applies_to: unknown indicator cq_nothing",
+            "键 decisions.D1.applies_to：没有这个指标：cq_nothing",
         ),
-        (lambda d: d["decisions"][2].__setitem__("zh", "no data scores 0"), "must be a Chinese"),
-        (lambda d: d["decisions"][2].__setitem__("why", "x"), "key decisions.2.why"),
+        (
+            lambda d: d["decisions"][2].__setitem__("zh", "no data scores 0"),
+            "须为办公室能读懂的中文句子",
+        ),
+        (lambda d: d["decisions"][2].__setitem__("why", "x"), "键 decisions.2.why：不认识的键"),
     ],
 )
 def test_a_wrong_rules_file_is_refused_naming_file_and_key(
     config_copy: Path, change: object, message: str
 ) -> None:
     _edit(config_copy, change)
+    with pytest.raises(ConfigError) as caught:
+        load_rules(config_copy, 2023)
+    assert "2023.yaml" in str(caught.value) and message in str(caught.value)
+    # Chinese throughout: no pydantic wording leaks through
+    assert not re.search(r"Field required|Value error|Input should|Extra inputs", str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"version: 2023.1\nyear: [2023\n", "YAML 格式错误（第 3 行第 1 列附近）"),
+        ("version: 2023.1\nyear: 2023\n# 中文注释\n".encode("gbk"), "不是 UTF-8 编码的文本"),
+    ],
+)
+def test_an_unreadable_rules_file_is_refused_in_chinese_naming_the_place(
+    config_copy: Path, content: bytes, message: str
+) -> None:
+    (config_copy / "rules" / "2023.yaml").write_bytes(content)
     with pytest.raises(ConfigError) as caught:
         load_rules(config_copy, 2023)
     assert "2023.yaml" in str(caught.value) and message in str(caught.value)
@@ -164,7 +198,7 @@ def test_rules_are_chosen_by_year_and_a_missing_year_is_a_clear_error(config_cop
     with pytest.raises(ConfigError, match="没有 2024 年的评分规则"):
         load_rules(config_copy, 2024)
     shutil.copy(config_copy / "rules" / "2023.yaml", config_copy / "rules" / "2024.yaml")
-    with pytest.raises(ConfigError, match="key year"):
+    with pytest.raises(ConfigError, match="键 year：文件中为"):
         load_rules(config_copy, 2024)
 
 

@@ -25,7 +25,13 @@ from tests.factories import landed_message, submission
 
 NOW = datetime(2024, 1, 21, tzinfo=UTC)
 PERIODS = ("2023Q1", "2023Q2", "2023Q3", "2023")
-WORKBOOK = {"a3": "a3", "ledger_signings": "ledger", "ledger_trips": "ledger", "a5": "a5"}
+WORKBOOK = {
+    "a3": "a3",
+    "ledger_signings": "ledger",
+    "ledger_trips": "ledger",
+    "a5": "a5",
+    "stats_funds": "stats_funds",
+}
 SHEET = {
     "a3": "Sheet1",
     "ledger_signings": "新签约项目",
@@ -401,3 +407,80 @@ def test_an_activity_reported_again_with_other_details_counts_once(tmp_path: Pat
     settings = load_settings(tmp_path / "home")
     got = [int(measure_inputs(engine, settings, p)[unit]["activities"]) for p in PERIODS]
     assert got == [0, 2, 0, 2]
+
+
+# ---------------------------------------------------------------- D19 and statistics gaps
+
+TI, WL, GF = (
+    "绿色钛产业招商组",
+    "文旅康养产业招商组",
+    "绿色硅光伏产业招商组",
+)  # units.yaml order: GF, TI, WL
+
+# who reports the trip, in the order loaded, its 牵头单位 -> the groups credited with it
+TOP_TRIP_CASES: dict[str, tuple[list[str], str, dict[str, int]]] = {
+    "led_by_a_reporting_group": ([TI, WL], WL, {WL: 1}),
+    "led_by_a_group_that_did_not_report_it": ([TI], GF, {GF: 1}),
+    "led_by_a_department_goes_to_the_group_listed_first": ([WL, TI], "州委办公室", {TI: 1}),
+    "loaded_the_other_way_round_the_same": ([TI, WL], "州委办公室", {TI: 1}),
+    "led_by_a_county_goes_to_a_reporting_group": ([WL, TI], "禄丰市人民政府", {TI: 1}),
+    "reported_by_one_group_alone": ([WL], "州委办公室", {WL: 1}),
+}
+
+
+@pytest.mark.parametrize("case", list(TOP_TRIP_CASES))
+def test_a_top_leader_trip_counts_once_for_its_lead_group_or_the_first_listed_reporter(
+    case: str, tmp_path: Path
+) -> None:
+    reporters, lead, expected = TOP_TRIP_CASES[case]
+    engine = connect(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    loader = Loader(engine)
+    for unit in reporters:
+        row = _activity_row("赴深圳开展招商推介活动", "2023-05-08", "某某（州委书记）")
+        row |= {"lead_unit": lead, "leader_rank": "top"}
+        loader.load("a5", unit, {"2023-05": [row]})
+    settings = load_settings(tmp_path / "home")
+    inputs = measure_inputs(engine, settings, "2023")
+    got = {
+        u: int(v["top_leader_trips_arranged"])
+        for u, v in inputs.items()
+        if v.get("top_leader_trips_arranged")
+    }
+    assert got == expected
+
+
+def _funds_row(industry: str, amount: float) -> dict[str, Any]:
+    return {
+        "county": "楚雄市",
+        "industry": industry,
+        "out_pref_yi": amount,
+        "out_pref_prior_yi": amount,
+        "out_prov_yi": amount,
+        "out_prov_prior_yi": amount,
+    }
+
+
+# 国内合作 rows of the scope of 文旅康养产业招商组 (餐饮业, 住宿业, 卫生, ...) -> 州外到位资金
+GROUP_FUNDS_CASES: dict[str, tuple[list[tuple[str, float]], Decimal | None]] = {
+    "every_industry_reported_zero_is_zero": (
+        [("餐饮业", 0.0), ("住宿业", 0.0), ("卫生", 0.0), ("文化、体育和娱乐业", 0.0)],
+        Decimal(0),
+    ),
+    "one_industry_zero_the_rest_absent_is_zero": ([("餐饮业", 0.0)], Decimal(0)),
+    "some_industries_reported_are_summed": ([("餐饮业", 1.5), ("卫生", 0.0)], Decimal("1.5")),
+    "no_industry_of_the_scope_is_no_data": ([("批发业", 3.0)], None),
+}
+
+
+@pytest.mark.parametrize("case", list(GROUP_FUNDS_CASES))
+def test_a_group_whose_scope_industries_are_all_zero_has_zero_funds_not_no_data(
+    case: str, tmp_path: Path
+) -> None:
+    rows, expected = GROUP_FUNDS_CASES[case]
+    engine = connect(f"sqlite:///{tmp_path / 'w.sqlite'}")
+    lines = [("2023-06", industry, amount) for industry, amount in rows]
+    Loader(engine).load("stats_funds", "州招商委办公室统计组", by_month(lines, _funds_row))
+    settings = load_settings(tmp_path / "home")
+    got = measure_inputs(engine, settings, "2023Q2")[WL]
+    assert got["funds_yi"] == expected
+    assert (got["funds_completion_pct"] is None) is (expected is None)
