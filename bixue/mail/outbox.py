@@ -19,6 +19,7 @@ structure, base64 attachments) and then fixes what yagmail 0.16 gets wrong for u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
 import os
@@ -302,7 +303,10 @@ class SmtpMailer:
             client.login()
             refused = client.smtp.sendmail(sender, list(to), raw)
         finally:
-            client.close()
+            # After the server accepted the mail, a connection that cannot close politely must
+            # not turn a sent notice into a failed one (its retry would be a second copy).
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                client.close()
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
         return message_id(key, sender)
