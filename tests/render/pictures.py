@@ -46,7 +46,7 @@ def size(png: bytes) -> tuple[int, int]:
 def ink(png: bytes) -> tuple[float, int]:
     """Share of pixels that are not near-white, and how many distinct colours there are."""
     with Image.open(io.BytesIO(png)) as image:
-        rgb = image.convert("RGB")
-        pixels = list(rgb.getdata())
+        data = image.convert("RGB").tobytes()
+    pixels = [data[i : i + 3] for i in range(0, len(data), 3)]
     dark = sum(1 for px in pixels if min(px) < 200)
     return dark / len(pixels), len(set(pixels))
