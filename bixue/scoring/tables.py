@@ -237,7 +237,24 @@ def explanation(
         if r["目标值"]:
             lines.append(f"   目标：{r['目标值']}")
         lines.append(f"   计分方法：{r['计分方法']}")
+    lines += _rounding_note(rows, indicators, scores.period.isdigit())
     return "\n".join(lines)
+
+
+def _rounding_note(rows: Sequence[Row], indicators: Sequence[Row], year: bool) -> list[str]:
+    """Why the shown points may not add up to the shown total (D12), when they do not."""
+    kind = ANNUAL if year else TOTAL
+    total = next((r for r in rows if r["indicator"] == kind), None)
+    if total is None or not indicators:
+        return []
+    added = sum((Decimal(str(r["points"])) for r in indicators), Decimal(0))
+    shown_total = Decimal(str(total["points"]))
+    if added == shown_total:
+        return []
+    return [
+        f"注：各项得分四舍五入保留两位小数显示，合计按未经舍入的分值计算（决策D12），"
+        f"故各项相加为{added}分，与合计{shown_total}分相差{abs(added - shown_total)}分。"
+    ]
 
 
 def _number(text: str, where: str) -> Decimal | None:

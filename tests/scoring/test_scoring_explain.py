@@ -469,3 +469,26 @@ def test_each_case_has_its_own_sentence(
 )
 def test_a_scoring_time_is_shown_in_the_offices_time_zone(stored: str, shown_as: str) -> None:
     assert local_time(stored, ZoneInfo("Asia/Shanghai")) == shown_as
+
+
+@pytest.mark.parametrize(
+    ("points", "total", "year", "said"),
+    [
+        (["6.67", "6.67", "6.67"], "20.00", False, "各项相加为20.01分，与合计20.00分相差0.01分"),
+        (["10.00", "5.50"], "15.50", False, None),  # they add up: nothing to explain
+        (["3.33", "3.33"], "6.67", True, "各项相加为6.66分，与合计6.67分相差0.01分"),
+    ],
+)
+def test_explain_says_why_rounded_points_may_not_add_up_to_the_total(
+    points: list[str], total: str, year: bool, said: str | None
+) -> None:
+    from bixue.scoring.model import ANNUAL, TOTAL
+    from bixue.scoring.tables import _rounding_note
+
+    indicators: list[Row] = [{"indicator": f"i{n}", "points": p} for n, p in enumerate(points)]
+    rows = [*indicators, {"indicator": ANNUAL if year else TOTAL, "points": total}]
+    note = _rounding_note(rows, indicators, year)
+    if said is None:
+        assert note == []
+    else:
+        assert len(note) == 1 and said in note[0] and "D12" in note[0]
