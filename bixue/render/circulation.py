@@ -20,9 +20,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from bixue.config import Settings, secret
-from bixue.mail.landing import write_atomically
-from bixue.mail.outbox import OutgoingMail, compose, message_id
+from bixue.config import Settings
+from bixue.mail.outbox import Outbox, OutgoingMail, SmtpMailer, compose, open_mailer
 from bixue.render.commentary import Commentary, commentary
 from bixue.render.distribution import load_distribution
 from bixue.render.results_book import BookInfo, attachment_name, build_workbook
@@ -170,45 +169,10 @@ def write_preview(settings: Settings, b: Bundle) -> Path:
     return folder
 
 
-class RawSender:
-    """Hands one composed message to one address: the outbox folder or the SMTP server."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.kind = settings.mail_out_kind
-        if self.kind == "smtp":
-            from bixue.mail.outbox import _starttls
-
-            self.smtp = settings.smtp
-            self.starttls = _starttls(settings)
-
-    def send(self, key: str, recipient: str, raw: bytes) -> str:
-        """Deliver; return the Message-ID. Raises on any refusal or error."""
-        sender = self.settings.office_address
-        if self.kind != "smtp":
-            write_atomically(self.settings.outbox_path / f"{key}.eml", raw, sync=True)
-            return message_id(key, sender)
-        import yagmail
-
-        client = yagmail.SMTP(
-            user={self.smtp.user: self.smtp.user},
-            password=secret("BIXUE_SMTP_PASSWORD"),
-            host=self.smtp.host,
-            port=self.smtp.port,
-            smtp_ssl=self.smtp.ssl,
-            smtp_starttls=self.starttls,
-            soft_email_validation=False,
-            timeout=60,
-        )
-        try:
-            client.login()
-            refused = client.smtp.sendmail(sender, [recipient], raw)
-        finally:
-            with contextlib.suppress(Exception):  # a dropped connection cannot close politely
-                client.close()
-        if refused:
-            raise smtplib.SMTPRecipientsRefused(refused)
-        return message_id(key, sender)
+def _deliver(mailer: Outbox | SmtpMailer, key: str, recipient: str, raw: bytes) -> str:
+    """One composed message to one address, through the configured mailer; its Message-ID."""
+    mailer.send_raw(key, (recipient,), raw)
+    return mailer.message_id(key)
 
 
 def ledger(engine: Engine, period: str, number: int) -> list[dict[str, Any]]:
@@ -223,11 +187,11 @@ def _record(engine: Engine, row: dict[str, Any]) -> None:
 
 
 def send(
-    engine: Engine, settings: Settings, b: Bundle, sender: RawSender | None = None
+    engine: Engine, settings: Settings, b: Bundle, mailer: Outbox | SmtpMailer | None = None
 ) -> SendReport:
     """Send every mail of a circulated version not yet sent; each row committed as it goes."""
     assert b.number is not None, "a preview is never sent"
-    sender = sender or RawSender(settings)
+    mailer = mailer or open_mailer(settings)
     report = SendReport()
     earlier = ledger(engine, b.period, b.number)
     done = {r["recipient"] for r in earlier if r["state"] == "sent"}
@@ -252,7 +216,7 @@ def send(
         }
         _record(engine, row)
         try:
-            ref = sender.send(key, mail.recipient, raw)
+            ref = _deliver(mailer, key, mail.recipient, raw)
         except (smtplib.SMTPException, OSError) as exc:
             error = _error_zh(exc)
             _record(engine, {**row, "state": "failed", "error": error})
@@ -262,7 +226,7 @@ def send(
         done.add(mail.recipient)
         report.sent.append(mail.recipient)
     if report.failed:
-        _tell_office(settings, b, report, sender)
+        _tell_office(settings, b, report, mailer)
     return report
 
 
@@ -275,7 +239,9 @@ def _error_zh(exc: BaseException) -> str:
     return f"发送失败：{type(exc).__name__} {exc}"
 
 
-def _tell_office(settings: Settings, b: Bundle, report: SendReport, sender: RawSender) -> None:
+def _tell_office(
+    settings: Settings, b: Bundle, report: SendReport, mailer: Outbox | SmtpMailer
+) -> None:
     """The office learns of every failure; its mail is best effort (the ledger keeps the truth)."""
     lines = [
         f"{b.period} 第{b.number}版通报有 {len(report.failed)} 个收件地址发送失败，"
@@ -296,7 +262,7 @@ def _tell_office(settings: Settings, b: Bundle, report: SendReport, sender: RawS
         settings.office_name,
     )
     with contextlib.suppress(smtplib.SMTPException, OSError):
-        sender.send(key, office, raw)
+        _deliver(mailer, key, office, raw)
 
 
 @dataclass(frozen=True)
