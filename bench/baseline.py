@@ -1,14 +1,13 @@
 """Baselines on the same files: a raw python-calamine read and a raw executemany insert.
 
-Run as `python -m bench.baseline LANDING_DIR DB_URL` in a fresh process after the pipeline
-landed the month; prints one JSON line. The insert is SQLAlchemy Core executemany into SQLite
-(COPY when the URL is PostgreSQL), one transaction, one generic row per data row.
+Run as `python -m bench.baseline LANDING_DIR DB_URL [PROCESSES]` in a fresh process after the
+pipeline landed the month; prints one JSON line. The insert is SQLAlchemy Core executemany into
+SQLite (COPY when the URL is PostgreSQL), one transaction, one generic row per data row.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -135,12 +134,12 @@ def workbooks(landing: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    landing, url = sys.argv[1:3] if argv is None else argv[:2]
-    from bixue.forms.workers import PARALLEL_FROM  # here: the read's workers need not import it
-
+    args = sys.argv[1:] if argv is None else argv
+    landing, url = args[:2]
     paths = workbooks(Path(landing))
-    # the pipeline parses a batch of PARALLEL_FROM or more workbooks with one process per core
-    processes = (os.cpu_count() or 1) if len(paths) >= PARALLEL_FROM else 1
+    # As many processes as the run's batches had (one inline, the workers on a process pool):
+    # parse is compared on the same cores.
+    processes = int(args[2]) if len(args) > 2 else 1
     rows, read_s = read_all(paths, processes)
     insert_s = insert_all(url, rows)
     result = {

@@ -16,9 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     from bixue.cli import prefect_environment
 
     prefect_environment(Path(home))
+    from bixue.config import load_settings
     from flows.monthly_ingest import monthly_ingest
+    from flows.runner import task_runner_for
 
-    counts = monthly_ingest(period=period, home=home)
+    runner = task_runner_for(load_settings(home).runner)  # as `bixue ingest` chooses it
+    counts = monthly_ingest.with_options(task_runner=runner)(period=period, home=home)
     sys.stdout.write(json.dumps(counts, ensure_ascii=False) + "\n")
     return 0
 

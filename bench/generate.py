@@ -33,12 +33,17 @@ import yaml
 from bixue.config import CONFIG_DIR, Settings, Unit
 from bixue.forms.spec import WORKBOOK_NAMES, WORKBOOKS
 from bixue.forms.templates import render_workbook
-from bixue.sample.mail import NAME_ENCODINGS, build_message, evidence_pdf
+from bixue.sample.mail import NAME_ENCODINGS, build_message, evidence_name, evidence_pdf
 from bixue.sample.model import Record, SampleWorld, unit_workbooks
 
-# One generic document per 附件3 mail, as before the sample named them after projects: the
-# benchmark measures throughput, not the evidence warnings it causes.
-BENCH_EVIDENCE = "新增项目投资意向书及协议.pdf"
+# A new 在谈/已签约 project's first report needs its own document, named after it (附件3 注2;
+# config/checks.yaml). The bench's warehouse has no earlier month, so every such line of a
+# scaled 附件3 is new: each gets its document as the sample's units send it, and a fixed-size
+# workbook draws at most NEW_PER_WORKBOOK of them (the rest are projects past signing, as in a
+# month whose lines were mostly reported before). Otherwise every 附件3 line would carry a
+# warning and every receipt a marked 500-row workbook: not the month the figures describe.
+NEW_PER_WORKBOOK = 4
+EVIDENCE_STAGES = ("在谈", "已签约")
 
 YEAR = 2023
 SEED = 2023
@@ -196,6 +201,7 @@ class Pools:
     """Every record of each form up to the report month, to draw fixed-size workbooks from."""
 
     def __init__(self, world: SampleWorld, month: int) -> None:
+        self.month = month
         self.records: dict[str, list[Record]] = {}
         for unit in world.settings.units:
             for book in unit_workbooks(unit):
@@ -210,9 +216,44 @@ class Pools:
         out: dict[str, list[Record]] = {}
         for i, form in enumerate(forms):
             count = rows // len(forms) + (1 if i < rows % len(forms) else 0)
-            pool = self.records[form]
-            out[form] = [unique(rng.choice(pool), n) for n in range(count)]
+            pool = [r for r in self.records[form] if clean(form, r, self.month)]
+            if form != "a3":
+                out[form] = [unique(rng.choice(pool), n) for n in range(count)]
+                continue
+            fresh = [r for r in pool if r.get("stage") in EVIDENCE_STAGES]
+            settled = [r for r in pool if r.get("stage") not in EVIDENCE_STAGES]
+            new = min(NEW_PER_WORKBOOK, count)
+            out[form] = [unique(rng.choice(fresh), n) for n in range(new)]
+            out[form] += [unique(rng.choice(settled), n) for n in range(new, count)]
         return out
+
+
+def clean(form: str, record: Record, month: int) -> bool:
+    """Whether a record drawn into a fixed-size workbook raises no warning: a trip or activity
+    of an earlier month (one later in the month may start after its mail, not_started), and an
+    activity that counts (a5.qualifies). The sample's own units keep theirs; the scaled
+    workbooks are the month of clean reports the figures describe."""
+    from bixue.forms.derive import company_count, leader_rank, place_kind, qualifies
+
+    if form in ("a5", "ledger_trips"):
+        first = str(record.get("dates", "")).split("月", 1)[0]
+        if not first.isdigit() or int(first) >= month:
+            return False
+    if form == "a5":
+        kind = place_kind(record.get("place"))
+        rank = leader_rank(record.get("leader"))
+        return qualifies(kind, rank, company_count(record.get("companies"))) == 1
+    return True
+
+
+def new_documents(rows: dict[str, list[Record]]) -> tuple[tuple[str, bytes], ...]:
+    """A document named after each new 在谈/已签约 project of a 附件3, as the sample sends them."""
+    names = [
+        evidence_name(str(r["project_name"]), str(r["stage"]))
+        for r in rows.get("a3", [])
+        if r.get("stage") in EVIDENCE_STAGES
+    ]
+    return tuple((name, evidence_pdf(name)) for name in names)
 
 
 def unique(record: Record, n: int) -> Record:
@@ -235,6 +276,7 @@ class Renderer:
         self.world, self.scale = world, scale
         self.pools = Pools(world, scale.month) if scale.rows else None
         self._cache: dict[tuple[str, str], tuple[bytes, int]] = {}
+        self._documents: dict[tuple[str, str], tuple[tuple[str, bytes], ...]] = {}
 
     def base(self, unit: Unit, book: str, index: int) -> tuple[bytes, int]:
         """(xlsx bytes, data rows) for the configured unit's workbook as prefecture `index`."""
@@ -249,7 +291,13 @@ class Renderer:
                 book, year=YEAR, month=self.scale.month, unit=PLACEHOLDER, rows=rows
             )
             self._cache[key] = (data, sum(len(r) for r in rows.values()))
+            self._documents[key] = new_documents(rows)
         return self._cache[key]
+
+    def documents(self, unit: Unit, book: str, index: int) -> tuple[tuple[str, bytes], ...]:
+        """The documents of the new projects in the workbook `base` gives (after base)."""
+        pooled = self.pools is not None and self.scale.rows is not None
+        return self._documents[(book, str(index % VARIANTS)) if pooled else (book, unit.name)]
 
 
 @dataclass(frozen=True)
@@ -258,6 +306,7 @@ class Bases:
 
     scale: Scale
     rendered: dict[tuple[str, str], tuple[bytes, int]]
+    documents_of: dict[tuple[str, str], tuple[tuple[str, bytes], ...]]
 
     @classmethod
     def render(cls, renderer: Renderer, units: list[Unit], prefectures: int) -> Bases:
@@ -266,11 +315,16 @@ class Bases:
             for unit in units:
                 for book in unit_workbooks(scaled_unit(unit, index)):
                     renderer.base(unit, book, index)
-        return cls(renderer.scale, dict(renderer._cache))
+        return cls(renderer.scale, dict(renderer._cache), dict(renderer._documents))
+
+    def _key(self, unit: Unit, book: str, index: int) -> tuple[str, str]:
+        return (book, str(index % VARIANTS)) if self.scale.rows is not None else (book, unit.name)
 
     def base(self, unit: Unit, book: str, index: int) -> tuple[bytes, int]:
-        pooled = self.scale.rows is not None
-        return self.rendered[(book, str(index % VARIANTS)) if pooled else (book, unit.name)]
+        return self.rendered[self._key(unit, book, index)]
+
+    def documents(self, unit: Unit, book: str, index: int) -> tuple[tuple[str, bytes], ...]:
+        return self.documents_of[self._key(unit, book, index)]
 
 
 def _sent_at(rng: random.Random, settings: Settings, month: int) -> datetime:
@@ -304,8 +358,8 @@ def _unit_mail(
             rows += count
             name = f"{WORKBOOK_NAMES[book]}（{scaled.name}{YEAR}年{month}月）.xlsx"
             attachments.append((name, patch_unit(data, scaled.name)))
-        if "a3" in group:  # its projects are all new in the month: their documents go along
-            attachments.append((BENCH_EVIDENCE, evidence_pdf(BENCH_EVIDENCE)))
+        if "a3" in group:  # each new project's own document goes along
+            attachments.extend(renderer.documents(unit, "a3", index))
         body = f"州重点产业招商专班办公室：\n    现报送我单位{YEAR}年1—{month}月报表，请查收。\n"
         raw = build_message(
             sender=f"{scaled.name} <{scaled.senders[0]}>",

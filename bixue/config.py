@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -109,11 +111,15 @@ class MailboxSettings(_Strict):
     sender_check: Literal["required", "off"] = "required"
     # Also count a message whose DKIM signature by the sender's own domain verifies.
     dkim: bool = False
+    # The Prefect Secret block holding the IMAP password, read when BIXUE_IMAP_PASSWORD is unset.
+    password_block: str = ""
 
 
 class MailOutSettings(_Strict):
     kind: Literal["outbox", "smtp"] = "outbox"
     path: str = "outbox"
+    # The Prefect Secret block holding the SMTP password, read when BIXUE_SMTP_PASSWORD is unset.
+    password_block: str = ""
 
 
 class WarehouseSettings(_Strict):
@@ -123,10 +129,14 @@ class WarehouseSettings(_Strict):
 class RunSettings(_Strict):
     # Messages are read, checked and loaded in batches of at most this many megabytes of
     # attachments (a message is never split), so a month's memory is one batch's rows.
-    batch_megabytes: float = Field(default=24.0, gt=0)
-    # Processes that parse a batch's workbooks when it has many (0: one per core; 1: parse in
-    # the run's own process). Parsing is most of a large month's work and needs no database.
-    parse_workers: int = Field(default=0, ge=0)
+    batch_megabytes: float = Field(default=8.0, gt=0)
+    # Where a month's batches run when it has more than one (a month of one batch always runs
+    # in the run's own process): inline (there too, one after another), process (Prefect's
+    # ProcessPoolTaskRunner, `workers` processes on this machine) or dask (the Dask scheduler
+    # at `dask_address`). BIXUE_TASK_RUNNER, BIXUE_WORKERS and BIXUE_DASK_ADDRESS override.
+    task_runner: Literal["inline", "process", "dask"] = "process"
+    workers: int = Field(default=0, ge=0)
+    dask_address: str = ""
     # One run at a time per home: a second run waits this many seconds for the first, then
     # ends saying who holds the home.
     lock_wait_seconds: float = Field(default=300.0, ge=0)
@@ -264,6 +274,7 @@ class ImapSettings:
     folder: str
     ssl: bool
     processed_folder: str
+    password_block: str = ""  # a Prefect Secret block, the other source of the password
 
 
 @dataclass(frozen=True)
@@ -273,18 +284,75 @@ class SmtpSettings:
     user: str
     ssl: bool
     starttls: bool
+    password_block: str = ""  # a Prefect Secret block, the other source of the password
+
+
+@dataclass(frozen=True)
+class RunnerChoice:
+    """The task runner a month's batches go to: its kind, processes and Dask scheduler."""
+
+    kind: Literal["inline", "process", "dask"]
+    workers: int
+    address: str = ""
+
+
+# A Dask scheduler's address: tcp://host:port (the scheme may be left out), or tls://.
+DASK_ADDRESS = re.compile(r"^((tcp|tls)://)?[A-Za-z0-9.\-_\[\]:]+:\d{1,5}$")
+
+
+def runner_choice(run: RunSettings, env: Mapping[str, str]) -> RunnerChoice:
+    """The run section and the environment as one validated choice.
+
+    BIXUE_DASK_ADDRESS alone chooses dask; BIXUE_TASK_RUNNER names the kind outright.
+    """
+    address = env.get("BIXUE_DASK_ADDRESS", "").strip() or run.dask_address.strip()
+    kind = env.get("BIXUE_TASK_RUNNER", "").strip()
+    if not kind:
+        kind = "dask" if env.get("BIXUE_DASK_ADDRESS", "").strip() else run.task_runner
+    if kind not in ("inline", "process", "dask"):
+        raise ConfigError(f"BIXUE_TASK_RUNNER：应为 inline、process 或 dask，而不是“{kind}”")
+    raw = env.get("BIXUE_WORKERS", "").strip()
+    try:
+        workers = int(raw) if raw else run.workers
+    except ValueError:
+        raise ConfigError(f"BIXUE_WORKERS：应为进程数（整数），实为 {raw!r}") from None
+    if workers < 0:
+        raise ConfigError(f"BIXUE_WORKERS：不能为负数（{workers}）")
+    if kind == "dask":
+        if not address:
+            raise ConfigError(
+                "run.task_runner 为 dask 时须给出 Dask 调度器地址"
+                "（settings.yaml 的 run.dask_address 或环境变量 BIXUE_DASK_ADDRESS）"
+            )
+        if not DASK_ADDRESS.match(address):
+            raise ConfigError(f"Dask 调度器地址应形如 tcp://主机:端口，而不是“{address}”")
+    return RunnerChoice(kind=kind, workers=workers or os.cpu_count() or 1, address=address)  # type: ignore[arg-type]
 
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
-def secret(name: str) -> str:
-    """A secret from the environment, read at the moment of use; missing is a loud error."""
+def secret(name: str, block: str = "") -> str:
+    """A password read at the moment of use: the environment variable `name`, else the Prefect
+    Secret block `block` (when settings name one); neither is a loud error naming both."""
     value = os.environ.get(name)
-    if not value:
-        raise ConfigError(f"环境变量 {name} 未设置（密码只从环境变量读取，不写在文件里）")
-    return value
+    if value:
+        return value
+    if block:
+        from bixue.secrets import SecretBlockUnavailableError, block_secret
+
+        try:
+            return block_secret(block)
+        except SecretBlockUnavailableError as exc:
+            raise ConfigError(
+                f"环境变量 {name} 未设置，Prefect 密钥块（Secret）“{block}”也无法读取（{exc}）："
+                f"请设置其一（密码不写在任何文件里）"
+            ) from None
+    raise ConfigError(
+        f"环境变量 {name} 未设置，且 settings.yaml 未指定 Prefect 密钥块（password_block）："
+        "请设置其一（密码不写在任何文件里）"
+    )
 
 
 @dataclass(frozen=True)
@@ -480,6 +548,7 @@ class Settings:
             folder=_env("BIXUE_IMAP_FOLDER", "INBOX"),
             ssl=_env("BIXUE_IMAP_SSL", "true").lower() in ("1", "true", "yes"),
             processed_folder=_env("BIXUE_IMAP_PROCESSED_FOLDER", ""),
+            password_block=_env("BIXUE_IMAP_PASSWORD_BLOCK", self.file.mailbox.password_block),
         )
 
     @property
@@ -509,6 +578,7 @@ class Settings:
                 not _env("BIXUE_SMTP_STARTTLS")
                 and _env("BIXUE_SMTP_SSL", "true").lower() not in ("1", "true", "yes")
             ),
+            password_block=_env("BIXUE_SMTP_PASSWORD_BLOCK", self.file.mail_out.password_block),
         )
 
     @property
@@ -518,10 +588,9 @@ class Settings:
         return int(float(megabytes) * 1024 * 1024)
 
     @property
-    def parse_workers(self) -> int:
-        """Processes parsing workbooks (BIXUE_PARSE_WORKERS overrides; 0 is one per core)."""
-        workers = int(_env("BIXUE_PARSE_WORKERS") or self.file.run.parse_workers)
-        return workers or os.cpu_count() or 1
+    def runner(self) -> RunnerChoice:
+        """Where a month's batches run (settings.yaml run:, the environment overriding it)."""
+        return runner_choice(self.file.run, os.environ)
 
     @property
     def lock_wait_seconds(self) -> float:

@@ -7,7 +7,8 @@ the n-th time the point is reached, e.g. ``mid-load:3`` dies after the third mes
 
 Points: after-fetch (mailbox read, nothing landed), mid-landing (one message landed),
 mid-load (a message recorded), after-load (all recorded, no notice queued), mid-send (a notice
-sent and its ledger row committed), mid-mark (a message flagged in the mailbox).
+sent and its ledger row committed), mid-mark (a message flagged in the mailbox), mid-circulate
+(`bixue circulate`: one result mail sent and its score_send row committed).
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("after-fetch", "mid-landing", "mid-load", "after-load", "mid-send", "mid-mark")
+POINTS = (
+    "after-fetch",
+    "mid-landing",
+    "mid-load",
+    "after-load",
+    "mid-send",
+    "mid-mark",
+    "mid-circulate",
+)
 _hits: dict[str, int] = {}
 
 

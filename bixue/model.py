@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from bixue.forms.parse import ParsedSheet
 from bixue.rules.problem import Problem
+
+if TYPE_CHECKING:  # a run with no mail never loads the workbook reader (nor pandas)
+    from bixue.forms.parse import ParsedSheet
 
 MessageState = Literal["accepted", "rejected", "quarantined", "ignored", "deferred"]
 

@@ -40,6 +40,10 @@ class RunLockBusyError(Exception):
     """Another run holds the home; the message (Chinese) says which one and since when."""
 
 
+class RunLockLostError(RunLockBusyError):
+    """The run's lock went with its database session (a restart) and another run took it."""
+
+
 @dataclass(frozen=True)
 class Holder:
     """Who holds a home: process, host and start time (UTC)."""
@@ -71,6 +75,12 @@ class RunLock(Protocol):
     def acquire(self, wait: float) -> None: ...
 
     def release(self) -> None: ...
+
+    def ensure_held(self) -> None: ...
+
+
+# The locks this process holds now: an external effect checks them first (ensure_held).
+_HELD: list[RunLock] = []
 
 
 class FileRunLock:
@@ -107,6 +117,9 @@ class FileRunLock:
             return Holder(int(data["pid"]), str(data["host"]), str(data["started"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
+
+    def ensure_held(self) -> None:
+        """A flock lives as long as its descriptor: nothing can take it from a live process."""
 
     def release(self) -> None:
         if self._fd is not None:
@@ -167,13 +180,56 @@ class PostgresRunLock:
             return Holder(int(run_pid), host, parts[2])
         return Holder(int(pid), "数据库会话", str(backend_start))
 
+    def ensure_held(self) -> None:
+        """Still ours, or taken again: a server restart ends the session and its lock with it,
+        and another run may then have taken the home; sending on would repeat its mail."""
+        from sqlalchemy.exc import DBAPIError
+
+        from bixue.warehouse.db import sql
+
+        if self._conn is None:
+            return
+        conn: Connection | None = self._conn
+        try:
+            if self._conn.execute(sql("lock_pg_held"), self._key).scalar_one():
+                self._conn.commit()
+                return
+        except DBAPIError:
+            with contextlib.suppress(DBAPIError):
+                self._conn.close()
+            self._conn = conn = None
+        if conn is None:  # the server is back (or this raises its own error)
+            conn = self.engine.connect()
+            me = Holder.me()
+            conn.execute(
+                sql("lock_pg_name"), {"name": f"bixue {me.pid}@{me.host} {me.started}"[:63]}
+            )
+        if conn.execute(sql("lock_pg_try"), self._key).scalar_one():
+            conn.commit()
+            self._conn = conn
+            return
+        self._conn = None
+        holder = self._holder(conn, self._key)
+        conn.close()
+        who = holder.describe() if holder else "另一个运行"
+        raise RunLockLostError(
+            f"与数据仓库的连接中断后，本次运行的数据目录锁已失效，现由{who}持有。"
+            "为避免重复发送，本次运行停止发送；未发出的通知仍保留，由持有者或下一次运行发出。"
+        )
+
     def release(self) -> None:
+        from sqlalchemy.exc import OperationalError
+
         from bixue.warehouse.db import sql
 
         if self._conn is not None:
             try:
                 self._conn.execute(sql("lock_pg_release"), self._key)
                 self._conn.commit()
+            except OperationalError:
+                # The server went away (restarted, or is down): the session lock went with it.
+                # Raising here would hide the run's own outcome (or fail a run that finished).
+                pass
             finally:
                 self._conn.close()
                 self._conn = None
@@ -197,7 +253,15 @@ def home_lock(settings: Settings, wait: float | None = None) -> Iterator[None]:
     """Hold the home for the block; wait up to `wait` (default: settings) or RunLockBusyError."""
     lock = run_lock(settings)
     lock.acquire(settings.lock_wait_seconds if wait is None else wait)
+    _HELD.append(lock)
     try:
         yield
     finally:
+        _HELD.remove(lock)
         lock.release()
+
+
+def ensure_held() -> None:
+    """Before an external effect: every lock this process holds is still its own."""
+    for lock in list(_HELD):
+        lock.ensure_held()

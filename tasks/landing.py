@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from bixue.mail import intake
 from bixue.model import LandedMessage, RawMessage
 from bixue.runtime import settings_for
@@ -16,6 +18,20 @@ def land_messages(home: str | None, raws: list[RawMessage]) -> list[LandedMessag
 
 
 @bixue_task()
-def plan_batches(home: str | None, messages: list[LandedMessage]) -> list[list[LandedMessage]]:
-    """The month's messages in batches of bounded attachment size, so memory stays bounded."""
-    return intake.in_batches(messages, settings_for(home).batch_bytes)
+def plan_batches(
+    home: str | None, messages: list[LandedMessage]
+) -> list[list[list[LandedMessage]]]:
+    """The month's messages in batches of bounded attachment size, so memory stays bounded, in
+    waves whose batches may run at once (one sender's mail in one batch, statistics first)."""
+    from bixue.forms.submissions import sender_group  # pandas: only once there is mail
+
+    settings = settings_for(home)
+    return intake.plan_waves(messages, settings.batch_bytes, partial(sender_group, settings))
+
+
+@bixue_task()
+def select_units(
+    home: str | None, messages: list[LandedMessage], units: list[str] | None
+) -> list[LandedMessage]:
+    """Only the named units' mail (all when none are named); the rest stays new for later."""
+    return intake.of_units(settings_for(home), messages, units)

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from bixue.mail import send
 from bixue.mail.outbox import open_mailer
 from bixue.model import LandedMessage, Submission
-from bixue.render.annotate import attach_annotations
-from bixue.render.notice import Notice, compose_receipts
+from bixue.render import office, receipts
+from bixue.render.notice import Notice
 from bixue.runtime import settings_for, warehouse
-from bixue.warehouse import load
 from tasks import bixue_task
+from tasks.retry import IO_RETRIES
 
 
 @bixue_task()
@@ -22,23 +22,30 @@ def write_receipts(
     submissions: list[Submission],
     as_received: bool = False,
 ) -> list[Notice]:
-    """One receipt per submitting unit: accepted and counted, or rejected with each problem.
+    """One receipt per submitting unit, as the warehouse counts it now, workbooks marked.
 
-    Reads which version counts now from the warehouse (a refused correction leaves the earlier
-    one standing) and the stored workbooks, to send back the ones with problems marked.
     `as_received`: a replayed past year, judged late as of each mail's arrival, not today.
     """
-    counted = load.counted_versions(warehouse(home), submissions)
-    notices = compose_receipts(
+    return receipts.write_receipts(
+        warehouse(home),
         settings_for(home),
         period,
         messages,
         submissions,
-        counted=counted,
         now=datetime.now(UTC),
         as_received=as_received,
     )
-    return attach_annotations(notices, submissions)
+
+
+@bixue_task()
+def add_office_status(
+    home: str | None, period: str, notices: list[Notice], notify_office: bool, refresh: bool
+) -> list[Notice]:
+    """The run's receipts and, when `notify_office`, the office's status mail for the month
+    (its status page is brought up to date whenever the run answered mail, or to `refresh`)."""
+    return office.with_office_status(
+        warehouse(home), settings_for(home), period, notices, office=notify_office, refresh=refresh
+    )
 
 
 @bixue_task()
@@ -48,7 +55,7 @@ def queue_notices(home: str | None, notices: list[Notice], messages: list[Landed
     return send.queue_notices(warehouse(home), mailer, notices, [m.raw_sha256 for m in messages])
 
 
-@bixue_task(retries=2, retry_delay_seconds=[10, 60])
+@bixue_task(**IO_RETRIES)
 def send_notices(home: str | None) -> int:
     """Send every pending notice, each recorded sent as it goes; a retry sends the rest."""
     report = send.send_pending(warehouse(home), open_mailer(settings_for(home)))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from bixue.model import LandedMessage, RunReport, Submission
-from bixue.render.summary import summary_markdown
+from bixue.render.summary import submission_table, summary_markdown
 from tasks import bixue_task
 
 
@@ -20,4 +20,10 @@ def publish_summary(
         key=f"monthly-ingest-{period}",
         description=f"{period} 月度报表处理结果",
     )
+    if report.submissions:
+        create_table_artifact(
+            submission_table(report),
+            key=f"monthly-ingest-{period}-table",
+            description=f"{period} 本次处理的报表（每份一行）",
+        )
     return report.counts()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import secrets
 import socket
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,7 +46,12 @@ class Sink:
     # 451 to every DATA from the n-th one on (1-based; 0: never), until `fail_from` is reset.
     fail_from: int = 0
     refuse: set[str] = field(default_factory=set)  # recipients answered 550 at RCPT
+    # Cleared: every DATA waits (the sender blocked mid-send) until the test sets it again.
+    gate: threading.Event = field(default_factory=threading.Event)
     _data_seen: int = 0
+
+    def __post_init__(self) -> None:
+        self.gate.set()
 
     async def handle_RCPT(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -56,10 +63,16 @@ class Sink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self._data_seen += 1
+        while not self.gate.is_set():
+            await asyncio.sleep(0.05)
         if self.fail_from and self._data_seen >= self.fail_from:
             return "451 4.3.0 try again later"
         self.accepted.append((list(envelope.rcpt_tos), bytes(envelope.content)))
         return "250 OK"
+
+    def data_seen(self) -> int:
+        """How many DATA commands arrived (held at the gate or answered)."""
+        return self._data_seen
 
     def message_ids(self) -> Counter[str]:
         """How many times each Message-ID was accepted."""

@@ -260,23 +260,21 @@ def test_templates_year_option_reaches_the_forms(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two months of the sample year run through the monthly pipeline (no Prefect)."""
+def demo_home(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two months of the sample year run through the monthly flow."""
     from bixue.config import load_settings
-    from bixue.pipeline import run_month
     from bixue.sample.generate import generate_year
-    from bixue.warehouse.db import connect
+    from tests.flows.running import run_month
 
     home = tmp_path_factory.mktemp("demo")
     settings = load_settings(home)
     generate_year(settings.mailbox_path, settings, months=range(1, 3))
-    engine = connect(settings.warehouse_url)
     for period in ("2023-01", "2023-02"):
-        run_month(settings, engine, period)
-    engine.dispose()
+        run_month(settings, period)
     return home
 
 
+@pytest.mark.prefect
 @pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
 @pytest.mark.parametrize(
     "args",
@@ -312,6 +310,7 @@ def test_a_pipe_closed_early_ends_quietly(
     assert err == ""
 
 
+@pytest.mark.prefect
 def test_a_pipe_into_head_prints_the_first_lines_and_nothing_else(
     demo_home: Path, tmp_path: Path
 ) -> None:
@@ -325,6 +324,7 @@ def test_a_pipe_into_head_prints_the_first_lines_and_nothing_else(
     assert len(done.stdout.splitlines()) == 3 and done.stderr == ""
 
 
+@pytest.mark.prefect
 def test_the_inbox_table_fits_a_terminal_and_json_keeps_the_details(
     demo_home: Path, tmp_path: Path
 ) -> None:

@@ -1,10 +1,15 @@
 """A real `bixue ingest` killed (SIGKILL) at every step boundary, then run again, ends as an
 uninterrupted run: the same warehouse, each message in one state, every receipt delivered
-exactly once (counted at a real SMTP server). Two runs at once on one home do one run's work."""
+exactly once (counted at a real SMTP server). Two runs at once on one home do one run's work;
+a warehouse another program holds locked fails the run clearly, and the rerun converges."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,18 +97,73 @@ def test_two_ingests_at_once_on_one_home_do_one_runs_work(
 ) -> None:
     home = tmp_path / "home"
     harness.copy_mailbox(template, home)
+    sink.gate.clear()  # the first run's first receipt waits at the server: it holds the home
     first = harness.start(home, PERIOD, sink.env())
     lock = home / LOCK_FILE
     deadline = time.monotonic() + 300
-    while not (lock.is_file() and lock.read_text()) and time.monotonic() < deadline:
+    while not (lock.is_file() and lock.read_text() and sink.data_seen()):
         assert first.poll() is None, first.stderr.read() if first.stderr else ""
+        assert time.monotonic() < deadline, "the first run never reached its first receipt"
         time.sleep(0.2)
     impatient = harness.start(home, PERIOD, {**sink.env(), "BIXUE_LOCK_WAIT_SECONDS": "1"})
     patient = harness.start(home, PERIOD, {**sink.env(), "BIXUE_LOCK_WAIT_SECONDS": "600"})
     gave_up = harness.finish(impatient)
+    sink.gate.set()
     done = [harness.finish(first), harness.finish(patient)]
     assert gave_up.returncode == 3, gave_up.stderr[-3000:]
     assert "正由主机" in gave_up.stderr and f"进程 {first.pid}" in gave_up.stderr
     assert [r.returncode for r in done] == [0, 0], [r.stderr[-3000:] for r in done]
     assert harness.state(home, {}) == uninterrupted["state"]
     assert sink.message_ids() == uninterrupted["mail"]
+
+
+_HOLD_WRITE_LOCK = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+db.execute("begin immediate")  # the write lock, held until told to let go
+print("locked", flush=True)
+sys.stdin.readline()
+db.execute("rollback")
+"""
+
+
+def test_a_warehouse_locked_by_another_program_fails_the_run_clearly_and_a_rerun_converges(
+    uninterrupted: dict[str, Any], template: Path, tmp_path: Path, sink: Sink
+) -> None:
+    home = tmp_path / "home"
+    harness.copy_mailbox(template, home)
+    database = load_settings(home).warehouse_url.removeprefix("sqlite:///")
+    env = {**sink.env(), "BIXUE_WAREHOUSE_BUSY_SECONDS": "2"}
+    run = harness.start(home, PERIOD, env)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and run.poll() is None:  # lock it once the load is under way
+        if Path(database).is_file() and _recorded(database) >= 3:
+            break
+        time.sleep(0.05)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_WRITE_LOCK, database],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        failed = harness.finish(run)
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert failed.returncode == 4, failed.stderr[-3000:]
+    assert "bixue: 数据仓库被其他程序占用（写锁定），等待2秒后仍未释放" in failed.stderr
+    assert "没有数据丢失" in failed.stderr
+    rerun = harness.ingest(home, PERIOD, sink.env())
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert harness.state(home, {}) == uninterrupted["state"]
+    assert sink.message_ids() == uninterrupted["mail"]  # nothing lost, nothing twice
+
+
+def _recorded(database: str) -> int:
+    """Messages the run has committed so far (a reader: WAL lets it in beside the writer)."""
+    try:
+        with contextlib.closing(sqlite3.connect(database, timeout=1)) as db:
+            return int(db.execute("select count(*) from message").fetchone()[0])
+    except sqlite3.Error:  # not created yet
+        return 0

@@ -79,10 +79,11 @@ def test_a_forged_pass_from_another_server_is_quarantined_once_the_check_is_on(
     assert landed.state == "quarantined" and "mx.ours.example" in landed.reasons[0]
 
 
-def test_the_pipeline_refuses_an_unchecked_imap_mailbox_before_reading_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.prefect
+def test_the_monthly_run_refuses_an_unchecked_imap_mailbox_before_reading_it(
+    prefect_server: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from bixue.pipeline import run_month
+    from tests.flows.running import run_month
 
     monkeypatch.setenv("BIXUE_MAILBOX", "imap")
     monkeypatch.setenv("BIXUE_IMAP_HOST", "127.0.0.1")
@@ -90,7 +91,7 @@ def test_the_pipeline_refuses_an_unchecked_imap_mailbox_before_reading_it(
     monkeypatch.delenv("BIXUE_MAIL_AUTHSERV_ID", raising=False)
     settings = load_settings(tmp_path / "home")
     with pytest.raises(ConfigError, match="未配置发件人认证"):
-        run_month(settings, connect(settings.warehouse_url), "2023-01")
+        run_month(settings, "2023-01")
 
 
 def test_every_status_says_the_check_is_off_while_it_is(
@@ -119,9 +120,10 @@ def test_every_status_says_the_check_is_off_while_it_is(
     )
 
 
-def test_a_reply_to_elsewhere_never_gets_the_receipt(tmp_path: Path) -> None:
-    from bixue.pipeline import run_month
+@pytest.mark.prefect
+def test_a_reply_to_elsewhere_never_gets_the_receipt(prefect_server: None, tmp_path: Path) -> None:
     from bixue.sample.generate import generate_year
+    from tests.flows.running import run_month
 
     settings = load_settings(tmp_path / "home")
     generate_year(settings.mailbox_path, settings, months=[1])
@@ -129,7 +131,7 @@ def test_a_reply_to_elsewhere_never_gets_the_receipt(tmp_path: Path) -> None:
     for path in sorted((settings.mailbox_path / "new").iterdir()):
         path.write_bytes(b"Reply-To: thief@evil.example\r\n" + path.read_bytes())
         forged += 1
-    run_month(settings, connect(settings.warehouse_url), "2023-01")
+    run_month(settings, "2023-01")
     receipts = [
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         for p in settings.outbox_path.glob("receipt-*.eml")

@@ -114,3 +114,52 @@ def test_a_bad_wait_is_a_clear_config_error(
     monkeypatch.setenv("BIXUE_LOCK_WAIT_SECONDS", value)
     with pytest.raises(ConfigError, match="BIXUE_LOCK_WAIT_SECONDS"):
         _ = load_settings(tmp_path).lock_wait_seconds
+
+
+def _end_lock_session(url: str) -> None:
+    """What a server restart does to the run: its advisory lock's session ends."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "select pg_terminate_backend(pid) from pg_locks "
+                "where locktype = 'advisory' and classid = :c and granted"
+            ),
+            {"c": 0x62787275},
+        )
+    engine.dispose()
+
+
+def test_a_lock_lost_with_its_session_is_taken_again_when_free(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bixue.runlock import ensure_held
+
+    monkeypatch.setenv("BIXUE_WAREHOUSE_URL", pg_url)
+    settings = load_settings(tmp_path / "home")
+    with home_lock(settings, wait=0):
+        _end_lock_session(pg_url)
+        ensure_held()  # free: taken again, the run goes on
+        with pytest.raises(RunLockBusyError), home_lock(settings, wait=0.3):
+            pass
+
+
+def test_a_lock_lost_and_taken_by_another_run_stops_the_sending(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from bixue.runlock import RunLockLostError, ensure_held
+
+    monkeypatch.setenv("BIXUE_WAREHOUSE_URL", pg_url)
+    home = tmp_path / "home"
+    with home_lock(load_settings(home), wait=0):
+        _end_lock_session(pg_url)
+        other = _hold(home, 30)
+        try:
+            with pytest.raises(RunLockLostError) as lost:
+                ensure_held()
+        finally:
+            other.terminate()
+            other.wait()
+    assert "锁已失效" in str(lost.value) and f"进程 {other.pid}" in str(lost.value)

@@ -18,32 +18,53 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from bixue.forms.guard import LIMITS, WorkbookLimits, check_workbook
-from bixue.forms.spec import FORMS, WORKBOOKS, Column, FormSpec
+from bixue.forms.spec import FORMS, INVALID, WORKBOOKS, Column, FormSpec
+from bixue.forms.spec import frame_columns as frame_columns  # re-exported
 from bixue.rules.problem import Problem, column_letter
 
 HEADER_SCAN_ROWS = 20
 NOTE_PREFIXES = ("注", "说明", "备注", "填表说明")
 TOTAL_LABELS = {"合计", "小计", "总计"}
-INVALID = "__invalid"
 
 
 _SPACE = re.compile(r"\s+")
+
+
+def _short_cached(convert: Callable[[str], str], size: int) -> Callable[[str], str]:
+    """convert, computed once per distinct text of up to 200 characters in this process
+    (longer texts are not kept): headers, sites, stages and names recur across a month."""
+    cached = lru_cache(maxsize=size)(convert)
+    return lambda text: cached(text) if len(text) <= 200 else convert(text)
+
+
+def _squeezed(text: str) -> str:
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+_norm = _short_cached(_squeezed, 1 << 16)
 
 
 def norm(value: object) -> str:
     """Text as compared: NFKC (full-width to half-width), no white space of any kind."""
     if value is None or value == "":
         return ""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", str(value)))
+    return _norm(str(value))
 
 
 _BREAK = re.compile(r"[ \t]*\r?\n[ \t]*")
 
 
+def _cleaned(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return (_BREAK.sub("\n", text) if "\n" in text else text).strip()
+
+
+_clean = _short_cached(_cleaned, 1 << 14)
+
+
 def clean_text(value: object) -> str:
     """Text as stored: NFKC, line breaks folded, outer white space dropped."""
-    text = unicodedata.normalize("NFKC", str(value))
-    return (_BREAK.sub("\n", text) if "\n" in text else text).strip()
+    return _clean(str(value))
 
 
 @dataclass
@@ -184,12 +205,23 @@ def head_of(grid: list[list[Any]]) -> list[list[str]]:
 Located = tuple[int, dict[str, int], int]
 
 
-def locate_columns(head: list[list[str]], spec: FormSpec) -> Located | None:
-    """Header row, field -> column index, and the first row after the header block."""
+def filled_cells(head: list[list[str]]) -> list[list[tuple[int, str]]]:
+    """Each head row's non-empty cells with their column: what every form's search reads."""
+    return [[(i, text) for i, text in enumerate(row) if text] for row in head[:HEADER_SCAN_ROWS]]
+
+
+def locate_columns(
+    head: list[list[str]], spec: FormSpec, filled: list[list[tuple[int, str]]] | None = None
+) -> Located | None:
+    """Header row, field -> column index, and the first row after the header block.
+
+    filled: `filled_cells(head)`, when several forms are tried on one sheet.
+    """
     best: Located | None = None
     needed = max(2, (len(spec.columns) + 1) // 2)
+    filled = filled if filled is not None else filled_cells(head)
     for r in range(min(HEADER_SCAN_ROWS, len(head))):
-        cells = [(i, text) for i, text in enumerate(head[r]) if text]
+        cells = filled[r]
         if len(cells) < needed:
             continue
         matches = [(i, keys) for i, text in cells if (keys := _columns_matching(text, spec.key))]
@@ -360,24 +392,15 @@ def convert_cell(value: Any, col: Column, year: int | None) -> tuple[dict[str, A
     return fields, None if span else _as_text(value)
 
 
-def frame_columns(spec: FormSpec) -> list[str]:
-    """The tidy frame's columns for a form: row number, fields, derived and invalid markers."""
-    names = ["excel_row"]
-    for col in spec.columns:
-        names.append(col.key)
-        if col.kind == "date_range":
-            names += [f"{col.key}_start", f"{col.key}_end"]
-        if col.kind != "text" and col.kind != "code":
-            names.append(col.key + INVALID)
-    return names + [name for name, _ in spec.derived]
-
-
 # ---------------------------------------------------------------- rows
 
 
 def _first_filled(cells: Sequence[Any]) -> Any:
     """The first cell that is neither empty nor blank text; None when there is none."""
-    return next((c for c in cells if not _is_blank(c)), None)
+    for c in cells:  # a loop, not next() over a generator: called for every row of a month
+        if c is not None and not (isinstance(c, str) and not c.strip()):
+            return c
+    return None
 
 
 def _is_note(cells: list[Any]) -> bool:
@@ -461,12 +484,16 @@ def _data_rows(
     """The 0-based rows of the table: up to the notes, without blank, hint and total rows."""
     kept: list[int] = []
     indexes = list(columns.values())
+    widest = max(indexes, default=-1)
     hints = _hints(spec)
     for r in range(start, len(grid)):
         cells = grid[r]
         if _is_note(cells):
             break
-        values = [cells[i] if i < len(cells) else None for i in indexes]
+        if widest < len(cells):
+            values = [cells[i] for i in indexes]
+        else:
+            values = [cells[i] if i < len(cells) else None for i in indexes]
         first = _first_filled(values)
         if first is None:
             continue
@@ -635,32 +662,40 @@ def read_grids(content: bytes) -> list[tuple[str, list[list[Any]]]]:
     grids = []
     for name in book.sheet_names:
         sheet = book.get_sheet_by_name(name)
-        grid = [list(row) for row in sheet.to_python(skip_empty_area=False)]
+        grid: list[list[Any]] = sheet.to_python(skip_empty_area=False)  # fresh lists: ours
         _fill_merged(grid, sheet.merged_cell_ranges or [])
         grids.append((name, grid))
     return grids
 
 
-def _score(head: list[list[str]], spec: FormSpec) -> tuple[int, Located | None]:
-    located = locate_columns(head, spec)
-    title_text = "".join(c for row in head[:HEADER_SCAN_ROWS] for c in row)
+def _score(
+    head: list[list[str]], spec: FormSpec, filled: list[list[tuple[int, str]]], title_text: str
+) -> tuple[int, Located | None]:
+    located = locate_columns(head, spec, filled)
     title_hits = sum(norm(k) in title_text for k in (spec.title, *spec.keywords))
     return (len(located[1]) if located else 0) * 10 + title_hits, located
 
 
 def recognise(head: list[list[str]]) -> tuple[FormSpec, Located | None] | None:
     """The form whose headers (and title) a sheet's head carries best, with where they are."""
-    scored = [(_score(head, spec), spec) for spec in FORMS.values()]
+    filled = filled_cells(head)
+    title_text = "".join(c for row in head[:HEADER_SCAN_ROWS] for c in row)
+    scored = [(_score(head, spec, filled, title_text), spec) for spec in FORMS.values()]
     (score, located), spec = max(scored, key=lambda pair: pair[0][0])
     return (spec, located) if score >= 30 else None
 
 
 def parse_workbook(
-    content: bytes, limits: WorkbookLimits = LIMITS, *, checked: bool = False
+    content: bytes,
+    limits: WorkbookLimits = LIMITS,
+    *,
+    checked: bool = False,
+    formulas: bool = True,
 ) -> ParsedWorkbook:
     """All forms found in a workbook; a file with none, or too large to read, is one problem.
 
-    checked: the guard has already passed these bytes (it is not run twice).
+    checked: the guard has already passed these bytes (it is not run twice); formulas: False
+    when the guard found no formula in any sheet (they are not looked for again).
     """
     refused = None if checked else check_workbook(content, limits)
     if refused is not None:
@@ -677,13 +712,13 @@ def parse_workbook(
         )
         return ParsedWorkbook(None, [], [problem])
     sheets: list[ParsedSheet] = []
-    formulas = uncached_formulas(content)
+    uncached = uncached_formulas(content) if formulas else {}
     for name, grid in grids:
         head = head_of(grid)
         found = recognise(head)
         if found is not None and all(s.form != found[0].key for s in sheets):
             sheet = parse_sheet(grid, found[0], name, head, found[1])
-            sheet.problems.extend(_formula_problems(sheet, formulas.get(name, [])))
+            sheet.problems.extend(_formula_problems(sheet, uncached.get(name, [])))
             sheets.append(sheet)
     forms = {s.form for s in sheets}
     workbook = next((k for k, v in WORKBOOKS.items() if forms and forms <= set(v)), None)

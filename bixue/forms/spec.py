@@ -412,3 +412,19 @@ WORKBOOK_NAMES: dict[str, str] = {
 def period_title(year: int, month: int | None) -> str:
     """The period line under a title, as the seed prints it: （2023年1—5月）."""
     return f"（{year}年1—{month}月）" if month else f"（{year}年1— 月）"
+
+
+# A numeric or date column's marker column for the cells that did not read as one.
+INVALID = "__invalid"
+
+
+def frame_columns(spec: FormSpec) -> list[str]:
+    """The tidy frame's columns for a form: row number, fields, derived and invalid markers."""
+    names = ["excel_row"]
+    for col in spec.columns:
+        names.append(col.key)
+        if col.kind == "date_range":
+            names += [f"{col.key}_start", f"{col.key}_end"]
+        if col.kind != "text" and col.kind != "code":
+            names.append(col.key + INVALID)
+    return names + [name for name, _ in spec.derived]

@@ -9,11 +9,16 @@ from functools import cache, lru_cache
 
 from bixue.config import Settings
 from bixue.forms.guard import WorkbookLimits
+from bixue.forms.isolate import parse_guarded
 from bixue.forms.parse import ParsedWorkbook, norm
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
-from bixue.forms.workers import parse_files, parse_guarded
 from bixue.model import LandedAttachment, LandedMessage, Submission
-from bixue.periods import parse_period, period_key
+from bixue.periods import deadline as deadline  # re-exported: the forms' deadline
+from bixue.periods import latest_closed_period as latest_closed_period
+from bixue.periods import open_period as open_period
+from bixue.periods import parse_period as parse_period
+from bixue.periods import period_key
+from bixue.periods import resolve_period as resolve_period
 from bixue.rules.problem import Problem
 
 SPREADSHEET_KINDS = {"xlsx", "xls"}
@@ -36,27 +41,6 @@ def is_form(att: LandedAttachment) -> bool:
     if att.kind == "unknown":
         return SPREADSHEET_NAME.search(att.filename) is not None
     return att.kind in SPREADSHEET_KINDS or att.kind in REFUSED_KINDS
-
-
-def deadline(settings: Settings, period: str) -> datetime:
-    """The last moment a period's forms are on time: the deadline day's end, local time."""
-    year, month = parse_period(period)
-    return datetime(year, month, settings.deadline_day, 23, 59, 59, tzinfo=settings.tz)
-
-
-def latest_closed_period(settings: Settings, now: datetime) -> str:
-    """The report month whose deadline passed most recently: what a scheduled run consolidates."""
-    local = now.astimezone(settings.tz)
-    year, month = local.year, local.month
-    if local <= deadline(settings, period_key(year, month)):
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return period_key(year, month)
-
-
-def open_period(settings: Settings, now: datetime) -> str:
-    """The report month units are filling now: the one after the latest closed month."""
-    year, month = parse_period(latest_closed_period(settings, now))
-    return period_key(year + month // 12, month % 12 + 1)
 
 
 def unit_from_text(settings: Settings, text: str | None) -> str | None:
@@ -92,6 +76,16 @@ def sender_identity(settings: Settings, sender: str | None) -> tuple[str, str] |
         if sender in provider.senders:
             return provider.name, "provider"
     return None
+
+
+def sender_group(settings: Settings, msg: LandedMessage) -> tuple[int, str]:
+    """(rank, sender) a message is batched by (`intake.plan_waves`): a statistics provider
+    ranks 0 (units' 附件4 are checked against its figures), everyone else 1; the sender is the
+    registered name (a unit's several addresses together), else the address itself."""
+    who = sender_identity(settings, msg.sender)
+    if who is None:
+        return 1, msg.sender or ""
+    return (0 if who[1] == "provider" else 1), who[0]
 
 
 def submission_id(message_sha256: str, attachment_sha256: str) -> str:
@@ -247,6 +241,12 @@ def read_submission(
     return sub
 
 
+def own_notice(settings: Settings, msg: LandedMessage) -> bool:
+    """A notice Bixue itself sent from the office's address (Message-ID <bixue.key@domain>)."""
+    ours = (msg.message_id or "").startswith("<bixue.")
+    return ours and (msg.sender or "").lower() == settings.office_address.lower()
+
+
 def read_submissions(settings: Settings, messages: list[LandedMessage]) -> list[Submission]:
     """Every workbook of every message; messages that carry none get their final state here."""
     jobs: list[tuple[LandedMessage, LandedAttachment, tuple[str, str]]] = []
@@ -254,6 +254,9 @@ def read_submissions(settings: Settings, messages: list[LandedMessage]) -> list[
         who = sender_identity(settings, msg.sender)
         if msg.auto_reply:
             msg.state, msg.reasons = "ignored", ["自动回复邮件"]
+            continue
+        if own_notice(settings, msg):  # a reminder's copy to the office lands in this mailbox
+            msg.state, msg.reasons = "ignored", ["本系统发出的通知邮件（抄送办公室）"]
             continue
         if msg.sender is None:
             msg.state, msg.reasons = "quarantined", [msg.sender_problem or "发件人地址无法解析"]
@@ -271,19 +274,8 @@ def read_submissions(settings: Settings, messages: list[LandedMessage]) -> list[
             msg.state, msg.reasons = "ignored", ["邮件中没有Excel报表附件"]
             continue
         jobs.extend((msg, att, who) for att in forms)
-    readable = [att.stored_path for _, att, _ in jobs if att.kind not in REFUSED_KINDS]
-    parsed = parse_files(
-        readable,
-        admin_codes(settings),
-        settings.parse_workers,
-        limits=workbook_limits(settings),
-        budget=parse_budget(settings),
-    )
-    # pop: the same file sent twice is parsed again for its second submission, not shared
-    return [
-        read_submission(settings, msg, att, *who, parsed.pop(att.stored_path, None))
-        for msg, att, who in jobs
-    ]
+    # Each workbook parsed as its submission is read (the same file sent twice: twice).
+    return [read_submission(settings, msg, att, *who) for msg, att, who in jobs]
 
 
 def due_now(submissions: list[Submission], period: str) -> tuple[set[str], set[str]]:

@@ -30,6 +30,10 @@ _KEY = re.compile(r"^(?P<mailbox>.+);UIDVALIDITY=(?P<uidvalidity>\d+)/;UID=(?P<u
 _LITERAL = re.compile(rb"BODY\[\] \{\d+\}$")
 
 
+class MailboxUnavailableError(ConnectionError):
+    """The IMAP server kept dropping the connection or stopped answering, retries spent."""
+
+
 class UidValidityChangedError(Exception):
     """The folder was recreated since its keys were listed: its UIDs now name other mail."""
 
@@ -83,7 +87,7 @@ class ImapSource:
     # -- connection ----------------------------------------------------------------------
 
     def _connect(self) -> BaseMailBox:
-        """Log in and select the folder; the password is read from the environment now."""
+        """Log in and select the folder; the password is read now (environment or Secret block)."""
         box: BaseMailBox
         if self.settings.ssl:
             # imaplib's own default context does not verify the certificate: pass a real one.
@@ -93,7 +97,7 @@ class ImapSource:
             )
         else:
             box = MailBoxUnencrypted(self.settings.host, self.settings.port, timeout=self.timeout)
-        box.login(self.settings.user, secret("BIXUE_IMAP_PASSWORD"))
+        box.login(self.settings.user, secret("BIXUE_IMAP_PASSWORD", self.settings.password_block))
         box.folder.set(self.settings.folder)
         self._box = box
         self._check_uidvalidity(box)
@@ -124,13 +128,23 @@ class ImapSource:
         for attempt in range(self.retries + 1):
             try:
                 return action(self._client())
-            except _DROPPED:
+            except _DROPPED as exc:
                 self._drop()
                 self.reconnects += 1
                 if attempt == self.retries:
-                    raise
+                    raise self._unavailable(exc) from exc
                 time.sleep(self.backoff * attempt)  # at once first; then give a restart time
         raise AssertionError("unreachable")
+
+    def _unavailable(self, exc: BaseException) -> MailboxUnavailableError:
+        """The office's words for a mailbox that cannot be read now (nothing is lost)."""
+        what = "无响应" if isinstance(exc, TimeoutError) else "连接中断"
+        detail = str(exc).strip() or type(exc).__name__
+        return MailboxUnavailableError(
+            f"邮箱服务器 {self.settings.host}:{self.settings.port} {what}"
+            f"（每次等待{self.timeout:g}秒，已重试{self.retries}次）：{detail}。"
+            "邮件仍保留在邮箱中，已处理的均已记录；请稍后重新运行，将从中断处继续。"
+        )
 
     def close(self) -> None:
         """Log out politely; a connection that already dropped is just forgotten."""

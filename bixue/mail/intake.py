@@ -13,7 +13,7 @@ import email.policy
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bixue.config import ConfigError, Settings
+from bixue.config import ConfigError, Provider, Settings, Unit
 from bixue.crashpoint import crash_point
 from bixue.mail.imap import ImapKey, ImapSource, UidValidityChangedError
 from bixue.mail.landing import flush_to_disk, store_attachment, store_raw_message
@@ -76,10 +76,31 @@ def policy_for(settings: Settings) -> IntakePolicy:
     return replace(IntakePolicy.from_env(), authserv_id=settings.authserv_id, dkim=settings.dkim)
 
 
-def fetch_messages(source: MailSource, skip: set[str] | None = None) -> list[RawMessage]:
-    """Every message in the mailbox, unmodified, in arrival order; `skip` holds source keys."""
+# Messages read into memory at once: a run holds one page of raw mail, whatever the month.
+PAGE_MESSAGES = 100
+
+
+def mail_pages(source: MailSource, size: int | None = None) -> list[list[str]]:
+    """The mailbox's message keys in pages of `size` (PAGE_MESSAGES), in arrival order."""
     keys = source.keys()
-    return [RawMessage(key, source.fetch(key)) for key in keys if key not in (skip or ())]
+    step = size or PAGE_MESSAGES
+    return [keys[i : i + step] for i in range(0, len(keys), step)]
+
+
+def fetch_messages(source: MailSource, only: Collection[str] | None = None) -> list[RawMessage]:
+    """Every message in the mailbox (or those of `only` still there), unmodified, in arrival
+    order."""
+    return [RawMessage(key, source.fetch(key)) for key in still_listed(source, only)]
+
+
+def still_listed(source: MailSource, only: Collection[str] | None) -> list[str]:
+    """The mailbox's keys now, in arrival order, those of `only` when given (a page listed
+    earlier, perhaps by another session: what is still there of it)."""
+    keys = source.keys()
+    if only is None:
+        return keys
+    wanted = set(only)
+    return [key for key in keys if key in wanted]
 
 
 def received_time(raw: bytes) -> datetime | None:
@@ -179,6 +200,22 @@ FINAL_STATES = ("accepted", "rejected", "quarantined", "ignored")
 BeforeFlag = Callable[[LandedMessage], None]
 
 
+def of_units(
+    settings: Settings, messages: list[LandedMessage], units: list[str] | None
+) -> list[LandedMessage]:
+    """The messages sent from these registered units' addresses (all when none are named);
+    the others are left out of the run, unflagged, so the next run reads them. An unknown
+    name is refused before anything is recorded."""
+    if not units:
+        return messages
+    everyone: list[Unit | Provider] = [*settings.registry.units, *settings.registry.providers]
+    unknown = [name for name in units if name not in {who.name for who in everyone}]
+    if unknown:
+        raise ConfigError(f"未登记的单位：{'、'.join(unknown)}（请填写登记表中的单位名称）")
+    senders = {s for who in everyone if who.name in units for s in who.senders}
+    return [m for m in messages if m.sender in senders]
+
+
 def in_batches(messages: list[LandedMessage], max_bytes: int) -> list[list[LandedMessage]]:
     """Messages in arrival order, cut into batches of at most max_bytes of attachments each.
 
@@ -195,6 +232,41 @@ def in_batches(messages: list[LandedMessage], max_bytes: int) -> list[list[Lande
         batches[-1].append(msg)
         size += weight
     return batches
+
+
+def plan_waves(
+    messages: list[LandedMessage], max_bytes: int, group: Callable[[LandedMessage], tuple[int, str]]
+) -> list[list[list[LandedMessage]]]:
+    """The month's batches in waves: the batches of a wave may be read, checked and loaded in any
+    order or at once, a wave only after the one before it has been loaded.
+
+    A month that fits one batch is that batch as it arrived (read in the run's own process).
+    Otherwise `group` gives each message its (rank, sender): one sender's messages stay in one
+    batch in arrival order (a unit's correction is checked and versioned after its first
+    report, whatever order the batches finish in), and each rank is a wave of its own: rank 0,
+    the statistics providers whose figures units' forms are checked against, is loaded first.
+    """
+    weights = [sum(a.size for a in m.attachments) for m in messages]
+    if sum(weights) <= max_bytes:
+        return [[list(messages)]]
+    senders: dict[tuple[int, str], list[int]] = {}
+    for i, msg in enumerate(messages):
+        senders.setdefault(group(msg), []).append(i)
+    waves: list[list[list[LandedMessage]]] = []
+    for rank in sorted({rank for rank, _ in senders}):
+        batches: list[list[LandedMessage]] = [[]]
+        size = 0
+        for (r, _), indexes in senders.items():  # senders in order of their first message
+            if r != rank:
+                continue
+            weight = sum(weights[i] for i in indexes)
+            if batches[-1] and size + weight > max_bytes:
+                batches.append([])
+                size = 0
+            batches[-1].extend(messages[i] for i in indexes)
+            size += weight
+        waves.append(batches)
+    return waves
 
 
 def _now() -> str:
@@ -262,8 +334,11 @@ def _flag(engine: Engine, source: ImapSource, key: ImapKey) -> None:
         )
 
 
-def fetch_new(source: MailSource, engine: Engine) -> list[RawMessage]:
-    """The messages a run must read; IMAP mail already recorded is flagged here instead.
+def fetch_new(
+    source: MailSource, engine: Engine, keys: Collection[str] | None = None
+) -> list[RawMessage]:
+    """The messages a run must read (of `keys`, a page of `mail_pages`, when given; those gone
+    since are left to the next run); IMAP mail already recorded is flagged here instead.
 
     A message in the ledger and the warehouse was stored before a crash stopped its flag:
     flag it now. One whose bytes the warehouse already holds under another UID (the folder
@@ -271,12 +346,12 @@ def fetch_new(source: MailSource, engine: Engine) -> list[RawMessage]:
     ledger row and flag now. Neither is read in again.
     """
     if not isinstance(source, ImapSource):
-        raws = _fetch_new_local(source, engine)
+        raws = _fetch_new_local(source, engine, keys)
         crash_point("after-fetch")
         return raws
     for _attempt in range(3):
         try:
-            raws = _fetch_new_imap(source, engine)
+            raws = _fetch_new_imap(source, engine, keys)
             crash_point("after-fetch")
             return raws
         except UidValidityChangedError:
@@ -284,11 +359,13 @@ def fetch_new(source: MailSource, engine: Engine) -> list[RawMessage]:
     raise UidValidityChangedError(f"{source.mailbox}: UIDVALIDITY keeps changing")
 
 
-def _fetch_new_local(source: MailSource, engine: Engine) -> list[RawMessage]:
+def _fetch_new_local(
+    source: MailSource, engine: Engine, keys: Collection[str] | None
+) -> list[RawMessage]:
     """Every message; one the warehouse already holds is flagged now (a crash stopped it)."""
     recorded = _recorded(engine)
     out = []
-    for raw in fetch_messages(source):
+    for raw in fetch_messages(source, only=keys):
         if hashlib.sha256(raw.raw).hexdigest() in recorded:
             source.mark_processed(raw.source_key)
             crash_point("mid-mark")
@@ -297,9 +374,11 @@ def _fetch_new_local(source: MailSource, engine: Engine) -> list[RawMessage]:
     return out
 
 
-def _fetch_new_imap(source: ImapSource, engine: Engine) -> list[RawMessage]:
+def _fetch_new_imap(
+    source: ImapSource, engine: Engine, page: Collection[str] | None
+) -> list[RawMessage]:
     recorded = _recorded(engine)
-    keys = source.keys()
+    keys = still_listed(source, page)
     ledger = _ledger(engine, source.mailbox, source.uidvalidity)
     out: list[RawMessage] = []
     for key in keys:

@@ -80,12 +80,16 @@ class OutgoingMail:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     html: str | None = None
+    # Copy recipients (a Cc: header); the sender hands the mail to `to` and `cc` alike.
+    cc: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _KEY.fullmatch(self.key):
             raise ValueError(f"mail key must match [a-z0-9-]+: {self.key!r}")
         if not self.to or not all(_ADDRESS.fullmatch(a) for a in self.to):
             raise ValueError(f"recipients must be bare addresses: {self.to!r}")
+        if not all(_ADDRESS.fullmatch(a) for a in self.cc):
+            raise ValueError(f"copy recipients must be bare addresses: {self.cc!r}")
         if self.date is not None and self.date.tzinfo is None:
             raise ValueError("OutgoingMail.date must be timezone-aware")
         for name, _ in self.attachments:
@@ -106,7 +110,7 @@ def compose(mail: OutgoingMail, sender: str, sender_name: str | None = None) -> 
         msg = prepare_message(
             user=sender,
             useralias=sender_name or sender,
-            addresses=resolve_addresses(sender, sender, list(mail.to), None, None),
+            addresses=resolve_addresses(sender, sender, list(mail.to), list(mail.cc) or None, None),
             subject=mail.subject,
             contents=None,
             attachments=[str(p) for p in paths] or None,
@@ -291,7 +295,7 @@ class SmtpMailer:
         sender = self.settings.office_address
         client = yagmail.SMTP(
             user={self.smtp.user: self.smtp.user},  # dict form: yagmail appends @gmail.com else
-            password=secret("BIXUE_SMTP_PASSWORD"),
+            password=secret("BIXUE_SMTP_PASSWORD", self.smtp.password_block),
             host=self.smtp.host,
             port=self.smtp.port,
             smtp_ssl=self.smtp.ssl,

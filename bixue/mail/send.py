@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from bixue.crashpoint import crash_point
 from bixue.mail.outbox import Outbox, OutgoingMail, SmtpMailer
 from bixue.render.notice import Notice
+from bixue.runlock import ensure_held
 from bixue.warehouse import notices as ledger
 
 # Failures of one mail only; any other (connection, login) would fail every later notice the
@@ -50,6 +51,7 @@ def outgoing(notice: Notice) -> OutgoingMail:
         in_reply_to=notice.in_reply_to,
         references=notice.references,
         html=notice.html,
+        cc=notice.cc,
     )
 
 
@@ -64,7 +66,7 @@ def queue_notices(
             unit=n.unit,
             period=n.period,
             kind=n.kind,
-            to=n.to,
+            to=n.to + n.cc,  # the envelope: the copy goes out in the same transaction
             subject=n.subject,
             message_id=mailer.message_id(n.key),
             raw=mailer.compose(outgoing(n)),
@@ -75,6 +77,14 @@ def queue_notices(
     return ledger.queue(engine, queued, answered)
 
 
+def queue_new(engine: Engine, mailer: Outbox | SmtpMailer, notices: list[Notice]) -> list[str]:
+    """Queue the notices not in the ledger yet (answering no message); their keys, in order."""
+    known = ledger.known_keys(engine)
+    fresh = [n for n in notices if n.key not in known]
+    queue_notices(engine, mailer, fresh, [])
+    return [n.key for n in fresh]
+
+
 def send_pending(engine: Engine, mailer: Outbox | SmtpMailer) -> SendReport:
     """Send every pending notice, each committed as sent before the next is tried."""
     report = SendReport()
@@ -83,6 +93,7 @@ def send_pending(engine: Engine, mailer: Outbox | SmtpMailer) -> SendReport:
         raw = ledger.composed(engine, notice.key)
         if raw is None:
             continue  # no longer pending
+        ensure_held()  # a lock lost with its database session: another run may be sending
         try:
             ref = mailer.send_raw(notice.key, notice.to, raw)
         except (smtplib.SMTPException, OSError) as exc:

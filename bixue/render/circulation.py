@@ -21,11 +21,13 @@ from typing import Any
 from sqlalchemy import Engine
 
 from bixue.config import Settings
+from bixue.crashpoint import crash_point
 from bixue.mail.outbox import Outbox, OutgoingMail, SmtpMailer, compose, open_mailer
 from bixue.render.commentary import Commentary, commentary
 from bixue.render.distribution import load_distribution
 from bixue.render.results_book import BookInfo, attachment_name, build_workbook
 from bixue.render.results_mail import ResultsMail, build_mails, mail_key, with_inline_chart
+from bixue.runlock import ensure_held
 from bixue.scoring import audit
 from bixue.scoring.model import PeriodScores, ScoringError, parse_period
 from bixue.scoring.rules import load_rules
@@ -214,6 +216,7 @@ def send(
             "error": None,
             "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        ensure_held()  # a lock lost with its database session: another run may be sending
         _record(engine, row)
         try:
             ref = _deliver(mailer, key, mail.recipient, raw)
@@ -225,6 +228,7 @@ def send(
         _record(engine, {**row, "state": "sent", "message_id": ref})
         done.add(mail.recipient)
         report.sent.append(mail.recipient)
+        crash_point("mid-circulate")
     if report.failed:
         _tell_office(settings, b, report, mailer)
     return report

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from bixue.config import Settings
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES
-from bixue.forms.submissions import deadline
 from bixue.model import LandedMessage, Submission
+from bixue.periods import deadline
 
 ORDINALS = "一二三四五六七八九十"
 COUNTED = {
@@ -62,6 +62,8 @@ class Notice:
     references: tuple[str, ...] = ()
     # The same text as an HTML alternative part (None: plain text only).
     html: str | None = None
+    # Copy recipients (Cc:), e.g. the office on a reminder; also on the envelope.
+    cc: tuple[str, ...] = ()
 
 
 def closing(settings: Settings) -> str:

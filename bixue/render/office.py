@@ -43,19 +43,50 @@ def _digest(view: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# The month's close (final status, after the deadline): each state as it stands for good.
+FINAL_HEADINGS = {
+    "missing": "截止后仍未报送",
+    "rejected": "未通过且截止后仍未更正（本期无有效数据）",
+    "late": "迟报（截止后报送并受理，或截止后更正通过）",
+    "accepted": "按时报送并受理",
+}
+
+
+def _final_intro(settings: Settings, view: dict[str, Any]) -> str:
+    from bixue.forms.submissions import deadline
+
+    due = deadline(settings, view["period"])
+    by_state = {s: sum(u["state"] == s for u in view["units"]) for s in ORDER}
+    return (
+        f"{period_text(view['period'])}报表报送截止时间（{due.year}年{due.month}月{due.day}日）"
+        f"已过，最终报送情况：按时受理{by_state['accepted']}个，迟报{by_state['late']}个，"
+        f"未通过且未更正{by_state['rejected']}个，未报送{by_state['missing']}个。"
+    )
+
+
 def compose_office_status(
-    settings: Settings, view: dict[str, Any], page_path: Path | None = None
+    settings: Settings,
+    view: dict[str, Any],
+    page_path: Path | None = None,
+    *,
+    final: bool = False,
+    key: str | None = None,
 ) -> Notice:
-    """One mail to the office with every problem's text; its key changes only with the situation."""
+    """One mail to the office with every problem's text; its key changes only with the situation.
+
+    `final`: the month's close after the deadline (最终, 截止后), sent under `key` once a month.
+    """
     from bixue.render.office_book import status_workbook
     from bixue.render.office_page import status_page
 
     period = view["period"]
-    body = [
-        f"{settings.office_name}：",
-        "",
-        f"{period_text(period)}报表报送情况：{counts_text(view)}。",
-    ]
+    intro = (
+        _final_intro(settings, view)
+        if final
+        else f"{period_text(period)}报表报送情况：{counts_text(view)}。"
+    )
+    headings = FINAL_HEADINGS if final else HEADINGS
+    body = [f"{settings.office_name}：", "", intro]
     if settings.sender_check_warning:  # said in every status while it is off
         body += ["", settings.sender_check_warning]
     body += ["", "统计数据："]
@@ -74,7 +105,7 @@ def compose_office_status(
                 lines += [f"- {t}" for t in texts]
             entries.append(lines)
         if entries:
-            sections.append((HEADINGS[state], entries))
+            sections.append((headings[state], entries))
     if view["refused"]:
         sections.append((REFUSED, [[refused_line(settings, m)] for m in view["refused"]]))
     if view["held"]:
@@ -96,13 +127,19 @@ def compose_office_status(
         body.append(f"网页版另存于：{page_path}")
     body += ["", "（本邮件由比学赶超报送系统自动发送）"]
     by_state = {s: sum(u["state"] == s for u in view["units"]) for s in ORDER}
+    subject = (
+        f"【最终报送情况】{period_text(period)}（截止后）：未报送{by_state['missing']}个，"
+        f"未通过且未更正{by_state['rejected']}个，迟报{by_state['late']}个"
+        if final
+        else f"【报送情况】{period_text(period)}：未报送{by_state['missing']}个，"
+        f"未通过{by_state['rejected']}个"
+    )
     return Notice(
-        key=f"status-{period}-{_digest(view)}",
+        key=key or f"status-{period}-{_digest(view)}",
         unit=settings.office_name,
         period=period,
         to=(settings.office_address,),
-        subject=f"【报送情况】{period_text(period)}：未报送{by_state['missing']}个，"
-        f"未通过{by_state['rejected']}个",
+        subject=subject,
         body="\n".join(body),
         attachments=(
             (book, status_workbook(settings, view)),
@@ -112,8 +149,29 @@ def compose_office_status(
     )
 
 
-def office_status(engine: Engine, settings: Settings, period: str) -> Notice:
-    """The status mail for a month after the run's load; its page is written to <home>/docs/."""
+def with_office_status(
+    engine: Engine,
+    settings: Settings,
+    period: str,
+    receipts: list[Notice],
+    *,
+    office: bool,
+    refresh: bool = False,
+) -> list[Notice]:
+    """The run's receipts and, after them when `office`, the office's status mail for the month.
+
+    Without the mail the month's status page in <home>/docs is still brought up to date when
+    the run answered any mail or `refresh` asks for it; a run with nothing new touches nothing.
+    """
+    if office:
+        return [*receipts, office_status(engine, settings, period)]
+    if receipts or refresh:
+        write_status_page(engine, settings, period)
+    return list(receipts)
+
+
+def write_status_page(engine: Engine, settings: Settings, period: str) -> tuple[Any, Path]:
+    """The month's status as the office's page in <home>/docs/; the view and the page."""
     from bixue.render.office_page import status_page
     from bixue.warehouse.status import office_view
 
@@ -121,6 +179,12 @@ def office_status(engine: Engine, settings: Settings, period: str) -> Notice:
     path = settings.home / "docs" / page_name(period)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(status_page(settings, view), encoding="utf-8")
+    return view, path
+
+
+def office_status(engine: Engine, settings: Settings, period: str) -> Notice:
+    """The status mail for a month after the run's load; its page is written to <home>/docs/."""
+    view, path = write_status_page(engine, settings, period)
     return compose_office_status(settings, view, path)
 
 

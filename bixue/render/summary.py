@@ -6,6 +6,9 @@ from bixue.forms.spec import WORKBOOK_NAMES
 from bixue.model import RunReport
 
 STATUS = {"accepted": "已受理", "rejected": "未通过"}
+# Errors shown per rejected workbook in the UI; the receipt to the unit lists them all.
+SHOWN_ERRORS = 5
+
 STATE = {
     "accepted": "已受理",
     "rejected": "未通过",
@@ -34,6 +37,7 @@ def summary_markdown(report: RunReport) -> str:
             f"| {s.unit or ''} | {name} | {s.period or ''} | {s.version} | {STATUS[s.status]} "
             f"| {len(s.problems)} | {'是' if s.late else ''} |"
         )
+    lines += rejection_lines(report)
     aside = [m for m in report.messages if m.state in ("quarantined", "ignored")]
     if aside:
         lines += ["", "## 未处理的邮件", "", "| 发件人 | 主题 | 状态 | 原因 |", "|---|---|---|---|"]
@@ -43,3 +47,41 @@ def summary_markdown(report: RunReport) -> str:
                 f"| {m.display_from} | {m.subject} | {STATE[m.state or 'ignored']} | {reasons} |"
             )
     return "\n".join(lines)
+
+
+def rejection_lines(report: RunReport) -> list[str]:
+    """Why each rejected workbook was rejected: its first errors, where and what rule."""
+    rejected = [s for s in report.submissions if s.status == "rejected"]
+    if not rejected:
+        return []
+    lines = ["", "## 未通过的原因", ""]
+    for s in sorted(rejected, key=lambda s: (s.unit or "", s.workbook or "")):
+        name = WORKBOOK_NAMES.get(s.workbook or "", s.attachment.filename).split("：")[0]
+        errors = [p for p in s.problems if p.severity == "error"]
+        lines.append(f"- **{s.unit or s.sender or '未知单位'} {name}**（共{len(errors)}处错误）：")
+        for p in errors[:SHOWN_ERRORS]:
+            where = f"{p.where}：" if p.where else ""
+            lines.append(f"  - {where}{p.message}")
+        if len(errors) > SHOWN_ERRORS:
+            lines.append(f"  - 其余{len(errors) - SHOWN_ERRORS}处见发给该单位的回执。")
+    return lines
+
+
+def submission_table(report: RunReport) -> list[dict[str, str]]:
+    """The run's submissions as a table artifact: one row each, the forms' own words."""
+    rows = []
+    for s in sorted(report.submissions, key=lambda s: (s.unit or "", s.workbook or "")):
+        name = WORKBOOK_NAMES.get(s.workbook or "", s.attachment.filename).split("：")[0]
+        errors = [p for p in s.problems if p.severity == "error"]
+        rows.append(
+            {
+                "单位": s.unit or s.sender or "",
+                "报表": name,
+                "期间": s.period or "",
+                "版本": str(s.version),
+                "结果": STATUS[s.status],
+                "迟报": "是" if s.late else "",
+                "首个问题": f"{errors[0].where} {errors[0].message}".strip() if errors else "",
+            }
+        )
+    return rows

@@ -18,13 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from bixue.forms.spec import FORMS
-from bixue.rules.validate import SuiteRun, load_suite, quiet_gx, run_suites, suite_path
+from bixue.model import Submission
 
+# The suites (and pandas) are imported where used: a run with nothing to render loads neither.
 if TYPE_CHECKING:
+    import pandas as pd
     from great_expectations.data_context import AbstractDataContext
+
+    from bixue.rules.validate import SuiteRun
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,8 @@ def store_results(home: Path, runs: list[SuiteRun], run_name: str) -> None:
         ValidationResultIdentifier,
     )
 
+    from bixue.rules.validate import quiet_gx
+
     quiet_gx()
     store = _context(Path(home)).validation_results_store
     run_id = gx.RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
@@ -107,6 +111,8 @@ def store_results(home: Path, runs: list[SuiteRun], run_name: str) -> None:
 
 def render_site(home: Path, years: Iterable[int]) -> Path:
     """The office's site from every stored result, with the suites of these years; index.html."""
+    from bixue.rules.validate import load_suite, quiet_gx, suite_path
+
     quiet_gx()
     home = Path(home)
     context = _context(home)
@@ -121,10 +127,33 @@ def render_site(home: Path, years: Iterable[int]) -> Path:
     return site / "index.html"
 
 
+def render_run(
+    home: Path, period: str, submissions: Iterable[Submission], refresh: bool = False
+) -> str | None:
+    """The Data Docs of the years a run's submissions report (and, to `refresh` them, the
+    period's own year); the index page, None when there is nothing to render.
+
+    The pages are for the office to browse; failing to render them must not hold up loading
+    the warehouse or the units' receipts, so an error is logged, not raised.
+    """
+    years = {int(sub.period[:4]) for sub in submissions if sub.period and sub.sheets}
+    if refresh:
+        years.add(int(period[:4]))
+    if not years:
+        return None
+    try:
+        return str(render_site(home, years))
+    except Exception:
+        log.exception("Data Docs for %s not rendered", period)
+        return None
+
+
 def build_data_docs(
     home: Path, frames: Mapping[str, pd.DataFrame], year: int, run_name: str
 ) -> Path:
     """Validate each form's frame, store the results, render the site; its index.html."""
+    from bixue.rules.validate import run_suites
+
     store_results(home, run_suites(frames, year), run_name)
     return render_site(home, [year])
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Dialect, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from bixue.crashpoint import crash_point
-from bixue.forms.parse import INVALID
+from bixue.forms.spec import INVALID
 from bixue.forms.submissions import due_now
 from bixue.model import LandedMessage, Submission
 from bixue.warehouse.db import sql
@@ -73,12 +73,44 @@ def _fact_insert(dialect: Dialect, form: str, keys: tuple[str, ...]) -> SQLCompi
     return compiled
 
 
+def _copy_facts(conn: Connection, rows: FactRows) -> None:
+    """The sheet's rows by COPY (psycopg 3), in the message's transaction: PostgreSQL only.
+
+    COPY reads the rows as one stream instead of one statement per row; the values (text,
+    float, int, None) go as psycopg writes them in text form, what the executemany binds.
+    """
+    from psycopg import sql as pg
+
+    table = facts[rows.form]
+    names = [table.c[key].name for key in rows.keys]
+    statement = pg.SQL("copy {} ({}) from stdin").format(
+        pg.Identifier(table.name), pg.SQL(", ").join(pg.Identifier(n) for n in names)
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(statement) as copy:
+            for values in zip(*rows.columns, strict=True):
+                copy.write_row(values)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        # As SQLAlchemy raises it for an executemany (IntegrityError for a duplicate key), so
+        # callers see one kind of error whichever way the rows went in.
+        raise DBAPIError.instance(
+            statement.as_string(cursor), None, exc, conn.dialect.loaded_dbapi.Error
+        ) from exc
+    finally:
+        cursor.close()
+
+
 def _insert_facts(conn: Connection, rows: FactRows) -> None:
-    """One executemany of the sheet's rows, handed to the driver as they are.
+    """The sheet's rows: COPY on PostgreSQL (psycopg), elsewhere one executemany handed to the
+    driver as they are.
 
     The values are already what the driver takes (text, float, int, None); going around
     SQLAlchemy's per-row parameter processing makes the load as fast as a raw executemany.
     """
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _copy_facts(conn, rows)
+        return
     compiled = _fact_insert(conn.dialect, rows.form, rows.keys)
     if compiled.positional and compiled.positiontup is not None:
         where = {key: i for i, key in enumerate(rows.keys)}

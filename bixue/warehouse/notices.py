@@ -98,6 +98,16 @@ def pending(engine: Engine) -> list[PendingNotice]:
     return [PendingNotice(key, tuple(to.split(","))) for key, to in rows]
 
 
+def owed(engine: Engine) -> bool:
+    """Whether any receipt is still owed: a recorded message never answered, or a notice
+    queued and not yet sent (a run stopped part-way). An idle intake ends early without."""
+    with engine.connect() as conn:
+        unanswered = conn.execute(sql("notice_unnoticed_messages")).first()
+        return (
+            unanswered is not None or conn.execute(sql("notice_select_pending")).first() is not None
+        )
+
+
 def composed(engine: Engine, key: str) -> bytes | None:
     """The mail of one pending notice (one at a time: a month's mails never all in memory)."""
     with engine.connect() as conn:
@@ -131,8 +141,6 @@ def unnoticed(engine: Engine) -> tuple[list[LandedMessage], list[Submission]]:
     Rebuilt from the warehouse as the run that recorded them held them (rows let go, counts
     kept), so their receipts come out as an uninterrupted run would have written them.
     """
-    from bixue.forms.parse import ParsedSheet  # pandas: only in a run, never in read-only cli
-
     crash_point("after-load")
 
     with engine.connect() as conn:
@@ -180,6 +188,8 @@ def unnoticed(engine: Engine) -> tuple[list[LandedMessage], list[Submission]]:
             )
         )
     submissions = []
+    if submission_rows:  # pandas: only for mail to answer, never in read-only cli or idle runs
+        from bixue.forms.parse import ParsedSheet
     for s in submission_rows:
         sheets = [
             ParsedSheet(form=d["form"], sheet=d["sheet"], frame=_empty(), columns={})

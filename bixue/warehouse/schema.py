@@ -17,8 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
-from bixue.forms.parse import INVALID, frame_columns
-from bixue.forms.spec import FORMS
+from bixue.forms.spec import FORMS, INVALID, frame_columns
 
 metadata = MetaData()
 

@@ -109,8 +109,26 @@ score_send = Table(
     PrimaryKeyConstraint("period", "number", "recipient", "content_sha256"),
 )
 
+# The office's approval of a draft (0104): one row per request (the flow run that asked), the
+# draft shown, waiting until the office decides, then approved (with 第N版 once locked) or
+# refused, with the office's words.
+score_approval = Table(
+    "score_approval",
+    metadata,
+    Column("run_id", Text, nullable=False),  # the flow run that asked (or any request id)
+    Column("period", String(8), nullable=False),
+    Column("version", Integer, nullable=False),  # the draft (score_run.version) shown
+    Column("state", String(8), nullable=False),  # waiting | approved | refused
+    Column("opinion", Text),  # 意见, as the office wrote it
+    Column("number", Integer),  # 第N版 locked on approval
+    Column("requested_at", Text, nullable=False),
+    Column("decided_at", Text),
+    PrimaryKeyConstraint("run_id"),
+)
+
 __all__ = [
     "metadata",
+    "score_approval",
     "score_circulation",
     "score_line",
     "score_run",

@@ -246,3 +246,31 @@ def test_every_message_ends_in_one_recorded_state(sample_year: tuple) -> None:
     assert set(states) <= {"accepted", "rejected", "quarantined", "ignored"}
     assert _rows(settings, "select count(*) from deferral where period > '2023-12'") == [(0,)]
     assert date(2023, 12, 31)  # the year is complete: nothing is left deferred beyond it
+
+
+@pytest.mark.parametrize("page", [7, 1])
+def test_a_month_read_a_page_of_mail_at_a_time_lands_as_when_read_at_once(
+    prefect_server: None,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    page: int,
+) -> None:
+    """The raw mail is held a page at a time (memory bounded by the page, not the month):
+    the warehouse is the same as when the whole mailbox is one page."""
+    from bench.cluster import table_checksums
+    from bixue.mail import intake
+
+    volatile = {"processed_at", "loaded_at", "sent_at", "noticed_at", "queued_at"}
+    volatile |= {"raw_path", "stored_path"}
+    found = {}
+    for size in (10_000, page):
+        monkeypatch.setattr(intake, "PAGE_MESSAGES", size)
+        settings = load_settings(tmp_path_factory.mktemp(f"pages-{size}"))
+        year = generate_year(settings.mailbox_path, settings)
+        counts = _ingest(settings, "2023-03")
+        engine = sa.create_engine(settings.warehouse_url)
+        found[size] = (counts, table_checksums(engine, volatile))
+        engine.dispose()
+    assert len(year.messages) > 50 * page  # many pages
+    assert found[page] == found[10_000]
+    assert found[page][0]["messages"] > 0

@@ -50,6 +50,13 @@ def far_text_cell() -> bytes:
     return rewrite(good(), _last_row('<c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c>'))
 
 
+def far_text_cell_spaced(space: str) -> bytes:
+    """The same far cell, its r attribute after a tab or line break, in a cell whose row is
+    another's (calamine places a cell by its own reference)."""
+    cell = f'<row r="11"><c{space}r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return rewrite(good(), lambda xml: xml.replace("</sheetData>", cell + "</sheetData>"))
+
+
 def laughs() -> bytes:
     """A billion-laughs DTD in the sheet XML, a formula reading the last entity."""
     entities = ['<!ENTITY l0 "lol">'] + [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bixue.forms.guard import WorkbookLimits
-from bixue.forms.workers import parse_files, parse_guarded, parse_isolated
+from bixue.forms.isolate import parse_guarded, parse_isolated
 from tests.forms import hostile
 
 MIB = 1024 * 1024
@@ -38,6 +38,15 @@ HOSTILE: list[tuple[str, Callable[[], bytes], str, str]] = [
         "声明到XFD1048576",
     ),
     ("text-cell-XFD1048576", hostile.far_text_cell, "sheet_too_large", "单元格延伸到XFD1048576"),
+    *[
+        (
+            f"text-cell-XFD1048576-after-{name}",
+            lambda space=space: hostile.far_text_cell_spaced(space),
+            "sheet_too_large",
+            "单元格延伸到XFD1048576",
+        )
+        for name, space in (("tab", "\t"), ("line-break", "\n"), ("carriage-return", "\r\n"))
+    ],
     ("billion-laughs-read-by-formula", hostile.laughs, "xml_entities", "XML实体声明"),
     ("size-in-directory-lies", hostile.lying_size, "unreadable", "已损坏"),
     ("two-thousand-parts", hostile.many_parts, "workbook_too_large", "2009个组成部分"),
@@ -98,7 +107,9 @@ def test_a_parse_out_of_memory_refuses_that_file_for_its_memory(tmp_path: Path) 
     assert "所需内存超过上限" in problem.message
 
 
-def test_a_broken_worker_pool_costs_only_the_file_that_broke_it(tmp_path: Path) -> None:
+def test_a_workbook_that_aborts_its_parse_costs_only_that_file_of_its_batch(
+    tmp_path: Path,
+) -> None:
     paths = []
     for i in range(3):
         path = tmp_path / f"good-{i}.xlsx"
@@ -107,9 +118,11 @@ def test_a_broken_worker_pool_costs_only_the_file_that_broke_it(tmp_path: Path) 
     bad = tmp_path / "far.xlsx"
     bad.write_bytes(hostile.far_text_cell())
     paths.insert(1, str(bad))
-    parsed = parse_files(paths, {}, workers=2, parallel_from=2, limits=NO_GUARD, budget=512 * MIB)
+    # Unguarded, the far cell is over RISKY_CELLS: parsed in a capped child, which aborts.
+    parsed = {p: parse_guarded(p, {}, NO_GUARD, budget=512 * MIB) for p in paths}
     assert [parsed[p].workbook for p in paths] == ["a3", None, "a3", "a3"]
     assert parsed[str(bad)].problems[0].rule == "parse_failed"
+    assert "异常终止" in parsed[str(bad)].problems[0].message
 
 
 def test_a_small_workbook_is_parsed_in_process_and_a_large_one_in_a_capped_child(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -73,3 +73,31 @@ def test_a_scheduled_run_takes_the_month_whose_deadline_just_passed(
 def test_a_malformed_period_is_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="2023-05"):
         parse_period(bad)
+
+
+@pytest.mark.parametrize(
+    ("asked", "now", "period"),
+    [
+        # mail for May arriving on 12 May is answered at once, in May's own run
+        (None, datetime(2023, 5, 12, 10, 0, tzinfo=SH), "2023-05"),
+        ("", datetime(2023, 5, 20, 23, 59, tzinfo=SH), "2023-05"),
+        # after the deadline units fill the next month; May's late mail is handled with it
+        (None, datetime(2023, 5, 21, 0, 30, tzinfo=SH), "2023-06"),
+        (None, datetime(2023, 12, 25, 9, 0, tzinfo=SH), "2024-01"),
+        (None, datetime(2023, 5, 20, 16, 30, tzinfo=UTC), "2023-06"),  # 00:30 on the 21st here
+        ("2023-03", datetime(2023, 5, 12, tzinfo=SH), "2023-03"),
+    ],
+)
+def test_an_empty_period_is_the_month_units_are_filling_now(
+    settings: Settings, asked: str | None, now: datetime, period: str
+) -> None:
+    from bixue.periods import resolve_period
+
+    assert resolve_period(settings, asked, now) == period
+
+
+def test_a_malformed_period_asked_for_is_refused(settings: Settings) -> None:
+    from bixue.periods import resolve_period
+
+    with pytest.raises(ValueError, match="2023-05"):
+        resolve_period(settings, "2023-5", datetime(2023, 5, 12, tzinfo=SH))

@@ -307,15 +307,15 @@ def test_receipt_times_read_in_the_office_time_zone(settings: Settings) -> None:
     assert "收到时间：2023年5月21日 00:30" in text
 
 
+@pytest.mark.prefect
 def test_a_run_sends_a_receipt_for_a_registered_units_mail_refused_at_intake(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    prefect_server: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import mailbox
     from email.message import EmailMessage
 
     from bixue.config import load_settings
-    from bixue.pipeline import run_month
-    from bixue.warehouse.db import connect
+    from tests.flows.running import run_month
 
     monkeypatch.setenv("BIXUE_MAIL_MAX_ATTACHMENTS", "2")
     settings = load_settings(tmp_path / "home")
@@ -331,7 +331,7 @@ def test_a_run_sends_a_receipt_for_a_registered_units_mail_refused_at_intake(
         for i in range(3):
             mail.add_attachment(b"%PDF-1.4 x", "application", "pdf", filename=f"协议{i}.pdf")
         box.add(mail.as_bytes())
-    run_month(settings, connect(settings.warehouse_url), "2023-05")
+    run_month(settings, "2023-05")
     [path] = settings.outbox_path.glob("receipt-*.eml")  # the stranger gets none
     receipt = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     assert receipt["To"] == "lfs@zs.chuxiong.example"

@@ -132,7 +132,8 @@ def test_rewriting_keeps_submitted_text_and_adds_our_assets_once() -> None:
 
 
 def test_the_flow_tasks_keep_the_validation_and_render_it_under_the_home(tmp_path: Path) -> None:
-    from tasks.forms import render_data_docs, validate_submissions
+    from bixue.rules.check import validate_submissions
+    from tasks.forms import render_data_docs
 
     rows = {"a3": [{"project_name": "钛项目", "partner": "上海某公司", "site": "昆明市"}]}
     content = render_workbook("a3", year=2023, month=5, unit="禄丰市", rows=rows)
@@ -150,7 +151,7 @@ def test_the_flow_tasks_keep_the_validation_and_render_it_under_the_home(tmp_pat
         sheets=parse_workbook(content).sheets,
     )
     home = str(tmp_path / "home")
-    [checked] = validate_submissions.fn(home, "2023-05", [sub])
+    [checked] = validate_submissions([sub], tmp_path / "home", "2023-05")
     assert "a3.site.in_set" in {p.rule for p in checked.problems}
     index = render_data_docs.fn(home, "2023-05", [checked])
     assert index == str((tmp_path / "home" / "docs" / "index.html").resolve())

@@ -1,7 +1,8 @@
 """The sample year's planted cases through the whole monthly pipeline: what each rule did with each.
 
-The year runs month by month as `bixue demo` runs it (without Prefect), into SQLite. A measure's
-share of a case is shown by scoring the warehouse again without that case's rows (on a copy).
+The year runs month by month through the monthly flow, as `bixue demo` runs it, into SQLite.
+A measure's share of a case is shown by scoring the warehouse again without that case's rows
+(on a copy).
 """
 
 from __future__ import annotations
@@ -17,23 +18,26 @@ import pytest
 import sqlalchemy as sa
 
 from bixue.config import Settings, load_settings
-from bixue.pipeline import run_month
 from bixue.sample import cases
 from bixue.sample.generate import SampleYear, YearWriter, generate_year, make_plan
 from bixue.sample.model import SampleWorld
 from bixue.warehouse.db import connect
 from bixue.warehouse.measures import Inputs, measure_inputs
+from tests.flows.running import run_month
+
+pytestmark = pytest.mark.prefect
 
 
 @pytest.fixture(scope="module")
 def year(
+    prefect_server: None,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Settings, sa.Engine, SampleYear]]:
     settings = load_settings(tmp_path_factory.mktemp("cases"))
     sample = generate_year(settings.mailbox_path, settings)
-    engine = connect(settings.warehouse_url)
     for month in range(1, 13):
-        run_month(settings, engine, f"2023-{month:02d}")
+        run_month(settings, f"2023-{month:02d}")
+    engine = connect(settings.warehouse_url)
     yield settings, engine, sample
     engine.dispose()
 

@@ -10,15 +10,14 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from bench.cluster import table_checksums
 from bixue.config import Settings, load_settings
-from bixue.forms.spec import FORMS
 from bixue.forms.submissions import read_submissions
 from bixue.mail import intake
 from bixue.mail.source import open_source
@@ -27,37 +26,15 @@ from bixue.sample.generate import generate_year
 from bixue.warehouse import load
 from bixue.warehouse.db import connect
 from bixue.warehouse.measures import measure_inputs
-from bixue.warehouse.schema import all_tables
 
 PERIODS = [f"2023-{m:02d}" for m in range(1, 13)]
-TABLES = ["message", "attachment", "submission", "problem", "deferral"] + [
-    f"fact_{form}" for form in FORMS
-]
 # Columns that record when something happened, not what: left out of content checksums.
 VOLATILE = {"processed_at", "loaded_at", "sent_at", "noticed_at", "queued_at"}
 
 
 def checksums(engine: sa.Engine) -> dict[str, tuple[int, str]]:
     """Per table: row count and a hash of its sorted rows, values normalised across databases."""
-    out = {}
-    with engine.connect() as conn:
-        for table in TABLES:
-            result = conn.execute(sa.select(all_tables().tables[table]))  # typed: same on both
-            keep = [i for i, name in enumerate(result.keys()) if name not in VOLATILE]
-            rows = sorted("|".join(_normal(row[i]) for i in keep) for row in result)
-            out[table] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
-    return out
-
-
-def _normal(value: Any) -> str:
-    """One spelling per value: booleans as 0/1, numbers to six places, text as is."""
-    if value is None:
-        return "∅"
-    if isinstance(value, bool | int):
-        return str(int(value))
-    if isinstance(value, float | Decimal):
-        return f"{float(value):.6f}"
-    return str(value)
+    return table_checksums(engine, VOLATILE)
 
 
 def load_year(settings: Settings, engines: list[sa.Engine]) -> None:
@@ -125,13 +102,9 @@ def test_every_measure_is_the_same_on_both_databases(year: tuple, period: str) -
 
 CRASHING_RUN = """
 import os, signal, sys
-from bixue.config import load_settings
-from bixue.pipeline import run_month
+from bixue.cli import main
 from bixue.warehouse import load
-from bixue.warehouse.db import connect
 
-settings = load_settings(sys.argv[1])
-engine = connect(sys.argv[2])
 calls = {"n": 0}
 insert = load._insert_submission
 
@@ -139,21 +112,23 @@ insert = load._insert_submission
 def insert_then_die(conn, sub, stamp):
     # A real crash: the process is killed in the middle of a message's transaction.
     calls["n"] += 1
-    if calls["n"] == int(sys.argv[3]):
+    if calls["n"] == int(sys.argv[1]):
         os.kill(os.getpid(), signal.SIGKILL)
     return insert(conn, sub, stamp)
 
 
 load._insert_submission = insert_then_die
-run_month(settings, engine, "2023-01")
+sys.exit(main(["ingest", "--period", "2023-01"]))
 """
 
 
+@pytest.mark.prefect
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 def test_a_load_killed_midway_then_rerun_ends_as_an_uninterrupted_one(
-    db: str, tmp_path: Path, request: pytest.FixtureRequest
+    db: str, prefect_server: None, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    from bixue.pipeline import run_month
+    from tests.crash_harness import ROOT, environment
+    from tests.flows.running import run_month
 
     urls = {}
     for name in ("crashed", "clean"):
@@ -170,20 +145,17 @@ def test_a_load_killed_midway_then_rerun_ends_as_an_uninterrupted_one(
         homes[name] = settings
     script = tmp_path / "crash.py"
     script.write_text(textwrap.dedent(CRASHING_RUN), encoding="utf-8")
+    env = environment(homes["crashed"].home, {"BIXUE_WAREHOUSE_URL": urls["crashed"]})
     done = subprocess.run(
-        [sys.executable, str(script), str(homes["crashed"].home), urls["crashed"], "12"],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
+        [sys.executable, str(script), "12"], capture_output=True, text=True, cwd=ROOT, env=env
     )
     assert done.returncode == -9, done.stderr[-2000:]
     crashed = connect(urls["crashed"])
     partial = checksums(crashed)["submission"][0]
     assert 0 < partial < 40  # it died part-way, after some messages were committed
-    run_month(homes["crashed"], crashed, "2023-01")
-    clean = connect(urls["clean"])
-    run_month(homes["clean"], clean, "2023-01")
-    assert _portable(checksums(crashed)) == _portable(checksums(clean))
+    run_month(homes["crashed"], "2023-01", warehouse_url=urls["crashed"])
+    run_month(homes["clean"], "2023-01", warehouse_url=urls["clean"])
+    assert _portable(checksums(crashed)) == _portable(checksums(connect(urls["clean"])))
 
 
 def _portable(sums: dict[str, tuple[int, str]]) -> dict[str, Any]:
@@ -209,37 +181,18 @@ def _second_schema(request: pytest.FixtureRequest) -> str:
     return f"{PG_URL}?options=-csearch_path%3D{schema}"
 
 
-CONCURRENT_RUN = """
-import sys
-from bixue.config import load_settings
-from bixue.pipeline import run_month
-from bixue.warehouse.db import connect
-
-run_month(load_settings(sys.argv[1]), connect(sys.argv[2]), "2023-01")
-"""
-
-
+@pytest.mark.prefect
 def test_two_loads_at_once_on_postgresql_give_one_consistent_state(
-    tmp_path: Path, pg_url: str
+    prefect_server: None, tmp_path: Path, pg_url: str
 ) -> None:
+    from tests.crash_harness import finish, start
+
     settings = load_settings(tmp_path / "home")
     generate_year(settings.mailbox_path, settings, months=[1])
     connect(pg_url).dispose()  # migrate once before the race
-    script = tmp_path / "run.py"
-    script.write_text(textwrap.dedent(CONCURRENT_RUN), encoding="utf-8")
-    cwd = Path(__file__).resolve().parents[2]
-    runs = [
-        subprocess.Popen(
-            [sys.executable, str(script), str(settings.home), pg_url],
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    results = [(r.wait(timeout=300), r.stderr.read()) for r in runs]  # type: ignore[union-attr]
-    assert [code for code, _ in results] == [0, 0], [err[-2000:] for _, err in results]
+    runs = [start(settings.home, "2023-01", {"BIXUE_WAREHOUSE_URL": pg_url}) for _ in range(2)]
+    results = [finish(r, timeout=300) for r in runs]
+    assert [r.returncode for r in results] == [0, 0], [r.stderr[-2000:] for r in results]
     engine = connect(pg_url)
     with engine.connect() as conn:
         dupes = conn.execute(

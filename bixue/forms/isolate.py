@@ -1,29 +1,25 @@
 """Workbooks parsed so that one that kills its process (memory, abort) costs only that file.
 
 Every workbook is checked by `bixue.forms.guard` before it is read, which bounds what calamine
-allocates (a sheet at the caps: about 240 MB). In a small batch (the realistic month) a
-workbook the guard measured at up to RISKY_CELLS cells is parsed in the run's own process;
-a larger one, and every .xls (whose cells cannot be counted before reading), is parsed in a
-forked child under RLIMIT_AS (its address space at fork plus `parse_memory_megabytes`): a
-MemoryError or a C-level abort there refuses that file with a reason, the run goes on. A fork
-of a run's process (GX loaded) costs about 0.2 s, too much for every file of a month. A large
-batch is parsed by a pool of spawned workers (parsing is CPU-bound Python) under the same cap;
-when the pool breaks, its files are parsed one child each. Results come back pickled (object
-columns pickle at ~5 % of their parse time).
+allocates (a sheet at the caps: about 240 MB). A workbook the guard measured at up to
+RISKY_CELLS cells is parsed in the process reading its batch (the run's own, or the task
+runner's worker: a Prefect process-pool worker, a Dask worker); a larger one, and every .xls
+(whose cells cannot be counted before reading), is parsed in a child forked from that process
+under RLIMIT_AS (its address space at fork plus `parse_memory_megabytes`): a MemoryError or a
+C-level abort there refuses that file with a reason, the batch goes on. A fork of a process
+with GX loaded costs about 0.2 s, too much for every file of a month. The child's result comes
+back pickled through a pipe (object columns pickle at ~5 % of their parse time).
 """
 
 from __future__ import annotations
 
 import faulthandler
 import logging
-import multiprocessing
 import os
 import pickle
 import resource
 import signal
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,14 +30,11 @@ from bixue.rules.problem import Problem
 
 log = logging.getLogger(__name__)
 
-# Below this many workbooks a batch is parsed in the run's process (risky files: in a child).
-PARALLEL_FROM = 64
 # A workbook of more cells than this (first to last cell of each sheet, summed) is risky: the
 # realistic forms have a few thousand, a unit's biggest month about 20,000.
 RISKY_CELLS = 200_000
 # Address space a parse may add to what its process had (settings.yaml run.parse_memory_megabytes).
 MEMORY_BUDGET = 1024 * 1024 * 1024
-_pools: dict[tuple[int, int, WorkbookLimits], ProcessPoolExecutor] = {}
 
 
 @dataclass(frozen=True)
@@ -59,14 +52,18 @@ class Peak:
 def parse_file(
     path: str, codes: Mapping[str, str], limits: WorkbookLimits = LIMITS
 ) -> ParsedWorkbook:
-    """A landed workbook parsed, its derived fields filled in (runs in a worker too)."""
+    """A landed workbook parsed, its derived fields filled in."""
     return _parsed(Path(path).read_bytes(), codes, limits)
 
 
 def _parsed(
-    content: bytes, codes: Mapping[str, str], limits: WorkbookLimits, checked: bool = False
+    content: bytes,
+    codes: Mapping[str, str],
+    limits: WorkbookLimits,
+    checked: bool = False,
+    formulas: bool = True,
 ) -> ParsedWorkbook:
-    parsed = parse_workbook(content, limits, checked=checked)
+    parsed = parse_workbook(content, limits, checked=checked, formulas=formulas)
     for sheet in parsed.sheets:
         sheet.frame = derive(sheet.form, sheet.frame, codes)
     return parsed
@@ -178,58 +175,8 @@ def parse_guarded(
     if found is None or found > RISKY_CELLS:
         return parse_isolated(path, codes, limits, budget)[0]
     try:
-        return _parsed(content, codes, limits, checked=True)
+        return _parsed(content, codes, limits, checked=True, formulas=found.formulas)
     except MemoryError:
         return _died(path, _MEMORY)
     except Exception as exc:  # any other error costs this file only
         return _died(path, f"处理程序出错（{type(exc).__name__}）")
-
-
-def _worker_start(budget: int) -> None:
-    """A pool worker's address space capped once it has imported what parsing needs."""
-    _cap_memory(budget)
-
-
-def _pool(workers: int, budget: int, limits: WorkbookLimits) -> ProcessPoolExecutor:
-    """The process's pool of `workers` parse processes, started once (spawn: no forked locks)."""
-    key = (workers, budget, limits)
-    if key not in _pools:
-        context = multiprocessing.get_context("spawn")
-        _pools[key] = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_worker_start, initargs=(budget,)
-        )
-    return _pools[key]
-
-
-def parse_files(
-    paths: list[str],
-    codes: Mapping[str, str],
-    workers: int,
-    parallel_from: int = PARALLEL_FROM,
-    limits: WorkbookLimits = LIMITS,
-    budget: int = MEMORY_BUDGET,
-) -> dict[str, ParsedWorkbook]:
-    """Every path parsed, in worker processes when there are enough of them to pay off."""
-    if workers < 2 or len(paths) < parallel_from:
-        return {path: parse_guarded(path, codes, limits, budget) for path in paths}
-    chunk = max(1, len(paths) // (workers * 8))
-    n = len(paths)
-    try:
-        pool = _pool(workers, budget, limits)
-        done = pool.map(_guarded, paths, [dict(codes)] * n, [limits] * n, chunksize=chunk)
-        return dict(zip(paths, done, strict=True))
-    except BrokenProcessPool:
-        # A worker died (killed for memory, say): each file again in its own child, so the one
-        # that kills its process is refused and the others are read.
-        log.warning("parse workers stopped; parsing %d workbooks one child each", len(paths))
-        _pools.pop((workers, budget, limits), None)
-        return {path: parse_isolated(path, codes, limits, budget)[0] for path in paths}
-
-
-def shutdown() -> int:
-    """Stop the parse workers (they end with the process anyway); how many pools there were."""
-    pools = list(_pools.values())
-    _pools.clear()
-    for pool in pools:
-        pool.shutdown(wait=True)
-    return len(pools)
