@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from bixue.config import ConfigError, Settings, load_settings
+from bixue.mail.imap import MailboxUnavailableError
 from bixue.runlock import RunLockBusyError
 from bixue.textwidth import display_width
-from bixue.warehouse.db import WarehouseMissingError
+from bixue.warehouse.db import WarehouseMissingError, WarehouseUnavailableError
 
 
 class UsageError(Exception):
@@ -190,14 +191,23 @@ class ChineseArgumentParser(argparse.ArgumentParser):
             raise
 
 
-def prefect_environment(home: Path) -> None:
-    """Prefect's own state inside the home; settings that make its temporary server start here."""
-    os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+PREFECT_DEFAULTS = {
     # The temporary server needs 18–27 s to start on these machines; the default waits 20 s.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     # Without internet every start prints telemetry tracebacks.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
+def prefect_environment(home: Path) -> None:
+    """Prefect's own state inside the home; settings that make its temporary server start here.
+
+    Prefect reads its settings once, on import: this must run before anything imports it.
+    """
+    os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
@@ -253,12 +263,15 @@ def _run_months(
     """Run the monthly flow for each period in this one process: Prefect starts once."""
     prefect_environment(settings.home)
     from flows.monthly_ingest import monthly_ingest
+    from flows.runner import task_runner_for
 
+    # The home's own runner (its settings.yaml, the environment), not the one chosen on import.
+    flow = monthly_ingest.with_options(task_runner=task_runner_for(settings.runner))
     results = []
     for i, period in enumerate(periods, start=1):
         show(f"[{i}/{len(periods)}] {period} 处理中…")
         started = time.monotonic()
-        counts = monthly_ingest(period=period, home=str(settings.home), replay=replay)
+        counts = flow(period=period, home=str(settings.home), replay=replay)
         elapsed = time.monotonic() - started
         show(
             f"[{i}/{len(periods)}] {period} 完成（{elapsed:.1f} 秒）："
@@ -302,6 +315,61 @@ COUNTS_ZH = {
     "ignored": "忽略",
     "rows_loaded": "入库行数",
 }
+
+
+def _checked_period(period: str | None) -> str | None:
+    from bixue.periods import parse_period
+
+    if period is not None:
+        try:
+            parse_period(period)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+    return period
+
+
+def cmd_remind(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the reminder flow (催报) and say who was reminded for what."""
+    period = _checked_period(args.period)
+    units = [_known_unit(settings, u) or u for u in args.unit or []] or None
+    prefect_environment(settings.home)
+    from bixue.render.reminder import ALREADY
+    from flows.remind_units import remind_units
+
+    result = remind_units(period=period, units=units, force=args.force, home=str(settings.home))
+    rows = result["rows"]
+    print(f"{result['period']} 催报（{result['day']}）：")
+    print(_table(rows, ["单位", "尚未收到", "未通过", "催报"]))
+    sent = len(result["reminded"])
+    already = sum(r["催报"] == ALREADY for r in rows)
+    print(
+        f"\n发出催报 {sent} 份（均抄送 {settings.office_address}），"
+        f"今日已催报未重发 {already} 个，报表齐全 {len(rows) - sent - already} 个。"
+    )
+    return 0
+
+
+def cmd_close(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the month's close and print every unit's final state."""
+    from bixue.render.close import ensure_closed
+
+    period = _checked_period(args.period)
+    if period is not None:
+        try:
+            ensure_closed(settings, period, datetime.now(UTC))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
+    prefect_environment(settings.home)
+    from flows.monthly_close import monthly_close
+
+    result = monthly_close(period=period, force=args.force, home=str(settings.home))
+    print(f"{result['period']} 最终报送情况：")
+    print(_table(result["rows"], ["单位", "最终状态", "说明"]))
+    if result["sent"]:
+        print(f"\n已发送“{result['subject']}”至 {settings.office_address}。")
+    else:
+        print("\n本期最终报送情况此前已发送，本次未重发（需要重发请加 --force）。")
+    return 0
 
 
 def _fresh_home(home: Path) -> None:
@@ -444,6 +512,25 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--format", choices=["json", "table"], default="table", help="输出格式")
     status.set_defaults(func=cmd_status)
 
+    remind = sub.add_parser("remind", parents=[home], help="催报：向缺报或报表未通过的单位发邮件")
+    remind.add_argument(
+        "--period", help="报表月份，写作 YYYY-MM（默认：正在收集的一期，即本月20日截止的那一期）"
+    )
+    remind.add_argument(
+        "--unit", action="append", help="只催报该单位（可重复给出多个 --unit）；默认全部单位"
+    )
+    remind.add_argument(
+        "--force", action="store_true", help="今天已催报过的单位也再发一份（默认每天只发一次）"
+    )
+    remind.set_defaults(func=cmd_remind)
+
+    close = sub.add_parser("close", parents=[home], help="月度截止：把一期的最终报送情况发给办公室")
+    close.add_argument("--period", help="报表月份，写作 YYYY-MM（默认：刚过截止日的那一期）")
+    close.add_argument(
+        "--force", action="store_true", help="本期最终报送情况已发过也再发一份（默认每期只发一次）"
+    )
+    close.set_defaults(func=cmd_close)
+
     db = sub.add_parser("db", parents=[home], help="数据仓库结构升级或回退")
     db.add_argument(
         "action", choices=["upgrade", "downgrade", "current"], metavar="操作", help=DB_ACTIONS
@@ -516,6 +603,9 @@ def _run(argv: Sequence[str] | None) -> int:
     except RunLockBusyError as exc:  # another run holds the home: nothing was done
         print(f"bixue: {exc}", file=sys.stderr)
         return 3
+    except (WarehouseUnavailableError, MailboxUnavailableError) as exc:  # a service failed
+        print(f"bixue: {exc}", file=sys.stderr)
+        return 4
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bixue.cli import PREFECT_DEFAULTS
 from bixue.config import Settings, load_settings
+
+# Prefect reads its settings once, on import; here before any test imports it.
+for _name, _value in PREFECT_DEFAULTS.items():
+    os.environ.setdefault(_name, _value)
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_URL = os.environ.get("BIXUE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -10,6 +10,7 @@ import pytest
 from bench.generate import SCALES, generate_month, patch_unit, scaled_unit
 from bench.run import run_bench
 from bixue.bench_cli import register
+from bixue.cli import PREFECT_DEFAULTS
 from bixue.config import Settings
 from bixue.forms.parse import parse_workbook
 from bixue.forms.templates import render_workbook
@@ -39,7 +40,7 @@ def test_tiny_month_has_the_promised_shape(tmp_path: Path) -> None:
     assert month.workbooks == sum(month.by_workbook.values())
     parsed = parse_message(files[-1].read_bytes())
     books = [parse_workbook(a.content) for a in parsed.attachments if a.filename.endswith("xlsx")]
-    # a scaled 附件3 holds only new projects: their documents go with it
+    # the new 在谈/已签约 projects of a scaled 附件3 each have their document with it
     documents = [a for a in parsed.attachments if a.filename.endswith(".pdf")]
     assert bool(documents) == any(b.workbook == "a3" for b in books)
     assert books and all(b.workbook and not b.problems for b in books)
@@ -87,6 +88,16 @@ def test_tiny_report_has_every_field(tmp_path: Path) -> None:
     )
     assert scale["data_s"] > 0 and scale["peak_rss_mb"] > 0
     assert report["scoring"]["periods"] == 4
+    # Every new project's document is named after it: the month is the clean one it claims.
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(
+        f"sqlite:///{tmp_path / 'bench' / 'tiny' / 'home' / 'warehouse.sqlite'}"
+    )
+    with engine.connect() as conn:
+        rules = conn.execute(sa.text("select distinct rule from problem")).scalars().all()
+    engine.dispose()
+    assert not [r for r in rules if r.startswith("a3.evidence")]
     assert report["machine"]["nproc"] >= 1
 
 
@@ -142,3 +153,44 @@ def test_raw_read_in_several_processes_gives_the_same_rows_as_one(tmp_path: Path
     assert one == two and seconds > 0
     # every generated data row is read (the statistics office's tables are not scaled)
     assert len(one) >= SCALES["tiny"].rows * (month.workbooks - 2)
+
+
+def test_stages_on_the_process_runner_time_the_batches_and_the_workers_memory(
+    tmp_path: Path,
+) -> None:
+    """The national month's way: batches on two pool workers, timed as one step, each worker's
+    own peak memory sampled while it lived, the whole month loaded."""
+    from bench.run import child, child_env
+
+    month = generate_month(SCALES["tiny"], tmp_path / "tiny")
+    env = child_env(month.config_dir, tmp_path / "prefect") | {"BIXUE_BATCH_MB": "0.05"}
+    args = [str(month.home), str(month.config_dir), month.period, "--runner", "process"]
+    found, _ = child("bench.stages", args, env)
+    assert found["runner"] == "process" and found["parse_workers"] == 2
+    # the workers report to the run's own temporary Prefect server, not one each
+    assert found["prefect_servers"] == 1
+    # Prefect got the home's settings before it read them: a slow server start is waited for
+    assert found["prefect_startup_timeout_s"] == int(
+        PREFECT_DEFAULTS["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]
+    )
+    assert 50 < found["worker_peak_rss_mb"] < 1024
+    assert found["peak_rss_with_workers_mb"] > found["peak_rss_mb"] + found["worker_peak_rss_mb"]
+    # at one moment: more than the run alone, at most every process at its own peak
+    together = found["peak_rss_together_mb"]
+    assert found["peak_rss_mb"] < together <= found["peak_rss_with_workers_mb"]
+    batches = found["setup"]["batches"]["wall_s"]
+    assert found["parse_validate_load_s"] == batches > 0
+    # parse, validate and load ran in the workers: not timed here, and not counted twice
+    assert all(found["stages"][s]["wall_s"] == 0 for s in ("parse", "validate", "load"))
+    assert found["counts"]["submissions"] == month.workbooks == found["counts"]["accepted"]
+    assert found["counts"]["rows_loaded"] == month.rows
+
+
+def test_bench_children_start_with_the_prefect_settings_bixue_sets(tmp_path: Path) -> None:
+    """Whatever a child imports first, Prefect finds the long start-up wait already set."""
+    from bench.run import child_env
+
+    env = child_env(None, tmp_path / "prefect")
+    for name, value in PREFECT_DEFAULTS.items():
+        assert env[name] == value
+    assert env["PREFECT_HOME"] == str(tmp_path / "prefect")
