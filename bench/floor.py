@@ -14,7 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     from bixue.cli import prefect_environment
 
     prefect_environment(Path(args[0]))
-    import great_expectations  # noqa: F401
+    from bixue.rules.gx import import_gx
+
+    import_gx()  # as validation imports it
     import openpyxl  # noqa: F401
     import pandas  # noqa: F401
     import sqlalchemy  # noqa: F401

@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     rows = int(args[0]) if args else 750_000
     bad_share = float(args[1]) if len(args) > 1 else 0.01
     out: dict[str, Any] = {"rows": rows, "bad_share": bad_share}
-    import great_expectations  # noqa: F401
+    from bixue.rules.gx import import_gx
 
+    import_gx()
     for share in (0.0, bad_share):
         data = frame(rows, share)
         for fmt in ("BOOLEAN_ONLY", "SUMMARY", "COMPLETE"):

@@ -49,6 +49,9 @@ _MARK = "static/vendor/bixue-docs.css"
 
 def _context(home: Path) -> AbstractDataContext:
     """An in-memory context whose results store and docs site are folders under home."""
+    from bixue.rules.gx import defer_unused
+
+    defer_unused()  # before GX is imported
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
         DataContextConfig,
@@ -84,6 +87,9 @@ def _context(home: Path) -> AbstractDataContext:
 
 def store_results(home: Path, runs: list[SuiteRun], run_name: str) -> None:
     """Keep a run's suite results under <home>/gx/validations, where the site is built from."""
+    from bixue.rules.gx import defer_unused
+
+    defer_unused()  # before GX is imported
     import great_expectations as gx
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
