@@ -60,7 +60,7 @@ def _maildir(home: Path) -> Path:
     return home / "mailbox"
 
 
-def measure(root: Path, runs: int = 3) -> dict[str, Any]:
+def measure(root: Path, runs: int = 2) -> dict[str, Any]:
     """Idle intake runs and trivial flows (best of `runs` each), then one run after one mail."""
     from bench.generate import SCALES, generate_month
     from bench.run import child, child_env

@@ -206,10 +206,19 @@ class SettingsFile(_Strict):
     workbook: WorkbookSettings = WorkbookSettings()
 
 
+# libyaml's loader where PyYAML was built with it: the same documents, ~6 times faster.
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def safe_yaml(text: Any) -> Any:
+    """YAML as yaml.safe_load reads it (plain data, no tags), with the fastest loader there is."""
+    return yaml.load(text, Loader=_SAFE_LOADER)
+
+
 def _load_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return safe_yaml(fh)
     except FileNotFoundError as exc:
         raise ConfigError(f"配置文件不存在: {path}") from exc
     except yaml.YAMLError as exc:

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bixue.config import CONFIG_DIR, ConfigError, Settings, load_settings
 
@@ -84,3 +85,21 @@ def test_a_configuration_error_is_said_in_chinese(
         Settings(home=tmp_path, config_dir=config).validate()
     assert said in str(raised.value)
     assert not [w for w in ("key", "Input should", "Value error") if w in str(raised.value)]
+
+
+@pytest.mark.parametrize("path", sorted(CONFIG_DIR.glob("**/*.yaml")), ids=lambda p: p.name)
+def test_the_fast_yaml_loader_reads_every_config_file_as_safe_load_does(path: Path) -> None:
+    from bixue.config import safe_yaml
+
+    text = path.read_text(encoding="utf-8")
+    assert safe_yaml(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["!!python/object/apply:os.system ['true']", "a: !!python/name:os.system"]
+)
+def test_the_fast_yaml_loader_refuses_python_tags(text: str) -> None:
+    from bixue.config import safe_yaml
+
+    with pytest.raises(yaml.YAMLError):
+        safe_yaml(text)

@@ -21,7 +21,14 @@ from pydantic import (
     model_validator,
 )
 
-from bixue.config import ConfigError, CountyTarget, GroupTarget, TargetsFile, _problem_zh
+from bixue.config import (
+    ConfigError,
+    CountyTarget,
+    GroupTarget,
+    TargetsFile,
+    _problem_zh,
+    safe_yaml,
+)
 from bixue.scoring.methods import method as find_method
 from bixue.scoring.model import PeriodKind
 
@@ -349,7 +356,7 @@ def load_rules(config_dir: Path, year: int) -> Rules:
     except FileNotFoundError as exc:
         raise ConfigError(f"没有 {year} 年的评分规则：{path} 不存在") from exc
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = safe_yaml(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}：不是 UTF-8 编码的文本，请以 UTF-8 保存") from exc
     except yaml.YAMLError as exc:
