@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from email import errors, policy
 from email.message import Message
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Any
 
 # ---------------------------------------------------------------------------------------------
@@ -44,9 +45,9 @@ class Attachment:
     name_flagged: bool
     origin: str | None = None  # the container (zip, winmail.dat) it was unpacked from
 
-    @property
+    @cached_property
     def kind(self) -> str:
-        """What the bytes are, whatever the name claims (see ``sniff_kind``)."""
+        """What the bytes are, whatever the name claims (see ``sniff_kind``); sniffed once."""
         return sniff_kind(self.content)
 
 

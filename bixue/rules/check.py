@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from bixue.forms.parse import ParsedSheet
@@ -67,23 +68,39 @@ def to_problem(sheet: ParsedSheet, failure: CellFailure) -> Problem:
 
 
 def frames_by_year(submissions: list[Submission]) -> dict[int, dict[str, pd.DataFrame]]:
-    """Each rules year's rows per form, tagged by submission: what one suite run checks."""
-    by_year: dict[int, dict[str, list[pd.DataFrame]]] = defaultdict(lambda: defaultdict(list))
+    """Each rules year's rows per form, tagged by submission: what one suite run checks.
+
+    The frames are joined first and tagged once per column: a copy of every sheet to add four
+    columns cost as much as the suites themselves on a month of many small workbooks.
+    """
+    parts: dict[int, dict[str, list[pd.DataFrame]]] = defaultdict(lambda: defaultdict(list))
+    tags: dict[int, dict[str, list[dict[str, str]]]] = defaultdict(lambda: defaultdict(list))
     for sub in submissions:
         if not sub.period:
             continue
         for sheet in sub.sheets:
             if sheet.frame.empty:
                 continue
-            by_year[int(sub.period[:4])][sheet.form].append(
-                sheet.frame.assign(
-                    submission_id=sub.id, unit=sub.unit or "", **period_bounds(sub.period)
-                )
+            year = int(sub.period[:4])
+            parts[year][sheet.form].append(sheet.frame)
+            tags[year][sheet.form].append(
+                {"submission_id": sub.id, "unit": sub.unit or "", **period_bounds(sub.period)}
             )
     return {
-        year: {form: pd.concat(parts, ignore_index=True) for form, parts in forms.items()}
-        for year, forms in sorted(by_year.items())
+        year: {form: _tagged(frames, tags[year][form]) for form, frames in forms.items()}
+        for year, forms in sorted(parts.items())
     }
+
+
+def _tagged(frames: list[pd.DataFrame], tags: list[dict[str, str]]) -> pd.DataFrame:
+    """The frames one below the other, each row carrying its own frame's tags as columns."""
+    joined = pd.concat(frames, ignore_index=True)
+    lengths = [len(f) for f in frames]
+    for column in tags[0]:
+        joined[column] = pd.Series(
+            np.repeat(np.array([t[column] for t in tags], dtype=object), lengths), dtype="str"
+        )
+    return joined
 
 
 def validate_submissions(
@@ -147,7 +164,11 @@ def name_rows(submissions: list[Submission]) -> list[Submission]:
     """Each located problem names its row's project or activity (before the rows are let go)."""
     for sub in submissions:
         names: dict[tuple[str, int], str] = {}
+        # only the sheets with a located problem still unnamed: most submissions have none
+        wanted = {p.sheet for p in sub.problems if p.sheet and p.row and p.item is None}
         for sheet in sub.sheets:
+            if sheet.sheet not in wanted:
+                continue
             fields = ROW_NAMES.get(sheet.form, ())
             present = [f for f in fields if f in sheet.frame]
             if not present or sheet.frame.empty:
