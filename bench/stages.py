@@ -198,7 +198,7 @@ def quarter_of(period: str) -> str:
 WRAPPED: tuple[tuple[str, str, str | None], ...] = (
     ("bixue.runtime", "connect", "warehouse_open"),
     ("bixue.warehouse.dimensions", "sync_dimensions", "dimensions"),
-    ("bixue.warehouse.load", "skippable_messages", "mailbox_read"),
+    ("bixue.warehouse.seen", "skippable_messages", "mailbox_read"),
     ("bixue.mail.intake", "mail_pages", "mailbox_read"),
     ("bixue.mail.intake", "fetch_new", "mailbox_read"),
     ("bixue.mail.intake", "land_messages", "mailbox_read"),
@@ -233,20 +233,34 @@ def wrap_batches(timer: Timer, results: dict[str, list[Any]]) -> None:
     original = module.each_finished
     seen = results.setdefault("ingest_batch", [])
 
+    heavy = results.setdefault("heavy_while_batches", [])
+
+    def each(*args: Any, **kw: Any) -> Any:
+        for result in original(*args, **kw):
+            # what this process had imported when each batch came back from its worker
+            heavy.extend(m for m in ("pandas", "great_expectations") if m in sys.modules)
+            yield result
+
     def timed(*args: Any, **kw: Any) -> list[Any]:
-        out = timer.add("batches", lambda: list(original(*args, **kw)))
+        out = timer.add("batches", lambda: list(each(*args, **kw)))
         seen.extend(out)
         return out
 
     module.each_finished = timed  # type: ignore[assignment]
 
 
-def wrap_stages(timer: Timer) -> dict[str, list[Any]]:
+# Where the batches run on workers, these run there: not wrapped (nor imported) here.
+ON_WORKERS = ("parse", "validate", "load", None)
+
+
+def wrap_stages(timer: Timer, *, on_workers: bool = False) -> dict[str, list[Any]]:
     """Time every call of the wrapped functions into its stage; each function's results."""
     import importlib
 
     results: dict[str, list[Any]] = {}
     for module_name, attribute, stage in WRAPPED:
+        if on_workers and stage in ON_WORKERS:
+            continue
         module = importlib.import_module(module_name)
         original = getattr(module, attribute)
         # Only what the figures read afterwards is kept: keeping every stage's output (parsed
@@ -321,15 +335,17 @@ def run(
     from bixue.runtime import warehouse
     from bixue.scoring.model import parse_period
     from bixue.scoring.service import score
-    from bixue.warehouse.measures import measures
     from flows.monthly_ingest import monthly_ingest
+
+    if runner != "process":  # inline, pandas is imported before the rows anyway
+        from bixue.warehouse.measures import measures
 
     imports["pipeline_s"] = round(time.perf_counter() - t, 4)
     imports["great_expectations_s"] = _gx_import_s(in_process=runner != "process")
     from bixue.config import Settings
 
     Settings(home=home, config_dir=config_dir).validate()
-    results = wrap_stages(timer)
+    results = wrap_stages(timer, on_workers=runner == "process")
     from bixue.config import RunnerChoice
     from flows.runner import task_runner_for
 
@@ -362,6 +378,8 @@ def run(
     timer.count("load", rows_loaded, len(submissions))
     notices = _notices_sent(engine)
     timer.count("notices", notices, notices)
+    if runner == "process":  # after the flow: `bixue ingest` holds no pandas while it waits
+        from bixue.warehouse.measures import measures
     scoring = parse_period(quarter_of(period))
     found = timer.run("measures", lambda: measures(engine, settings, str(scoring)))
     timer.count("measures", len(found), len(settings.units))
@@ -394,6 +412,8 @@ def run(
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "runner": runner,
         "prefect_servers": len(sampled.servers),
+        # on workers: the modules this process held while they worked (results carry no rows)
+        "imported_while_batches": sorted(set(results.get("heavy_while_batches", []))),
         # what the run's Prefect read: the settings only count if set before its import
         "prefect_startup_timeout_s": _prefect_startup_timeout_s(),
         "parse_validate_load_s": round(pvl, 4),

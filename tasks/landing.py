@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from bixue.forms.senders import sender_group
 from bixue.mail import intake
 from bixue.model import LandedMessage, RawMessage
 from bixue.runtime import settings_for
@@ -23,8 +24,6 @@ def plan_batches(
 ) -> list[list[list[LandedMessage]]]:
     """The month's messages in batches of bounded attachment size, so memory stays bounded, in
     waves whose batches may run at once (one sender's mail in one batch, statistics first)."""
-    from bixue.forms.submissions import sender_group  # pandas: only once there is mail
-
     settings = settings_for(home)
     return intake.plan_waves(messages, settings.batch_bytes, partial(sender_group, settings))
 

@@ -18,6 +18,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from bixue.forms.guard import LIMITS, WorkbookLimits, check_workbook
+from bixue.forms.sheet import ParsedSheet as ParsedSheet  # re-exported
 from bixue.forms.spec import FORMS, INVALID, WORKBOOKS, Column, FormSpec
 from bixue.forms.spec import frame_columns as frame_columns  # re-exported
 from bixue.rules.problem import Problem, column_letter
@@ -65,35 +66,6 @@ _clean = _short_cached(_cleaned, 1 << 14)
 def clean_text(value: object) -> str:
     """Text as stored: NFKC, line breaks folded, outer white space dropped."""
     return _clean(str(value))
-
-
-@dataclass
-class ParsedSheet:
-    """One form's table from one sheet, with where each field was found."""
-
-    form: str
-    sheet: str
-    frame: pd.DataFrame
-    columns: dict[str, int]  # field key -> 0-based column index in the sheet
-    unit_text: str | None = None
-    period: tuple[int, int] | None = None
-    problems: list[Problem] = field(default_factory=list)
-    released_rows: int | None = None
-
-    def letter(self, key: str) -> str | None:
-        idx = self.columns.get(key)
-        return None if idx is None else column_letter(idx)
-
-    @property
-    def rows(self) -> int:
-        """Rows the sheet had, also after its frame was let go."""
-        return len(self.frame) if self.released_rows is None else self.released_rows
-
-    def release(self) -> None:
-        """Drop the rows (loaded, they are read from the warehouse) and keep their count."""
-        if self.released_rows is None:
-            self.released_rows = len(self.frame)
-            self.frame = self.frame.iloc[0:0].copy()  # a slice would keep the rows alive
 
 
 @dataclass

@@ -11,6 +11,8 @@ from bixue.config import Settings
 from bixue.forms.guard import WorkbookLimits
 from bixue.forms.isolate import parse_guarded
 from bixue.forms.parse import ParsedWorkbook, norm
+from bixue.forms.senders import sender_group as sender_group  # re-exported
+from bixue.forms.senders import sender_identity
 from bixue.forms.spec import FORMS, WORKBOOK_NAMES, WORKBOOKS
 from bixue.model import LandedAttachment, LandedMessage, Submission
 from bixue.periods import deadline as deadline  # re-exported: the forms' deadline
@@ -63,29 +65,6 @@ def _unit_from_norm(names: tuple[tuple[str, str], ...], wanted: str) -> str | No
         if key == wanted:
             return unit
     return next((unit for key, unit in names if key in wanted), None)
-
-
-def sender_identity(settings: Settings, sender: str | None) -> tuple[str, str] | None:
-    """(name, "unit" | "provider") for a registered address; None for anyone else."""
-    if not sender:
-        return None
-    for unit in settings.units:
-        if sender in unit.senders:
-            return unit.name, "unit"
-    for provider in settings.registry.providers:
-        if sender in provider.senders:
-            return provider.name, "provider"
-    return None
-
-
-def sender_group(settings: Settings, msg: LandedMessage) -> tuple[int, str]:
-    """(rank, sender) a message is batched by (`intake.plan_waves`): a statistics provider
-    ranks 0 (units' 附件4 are checked against its figures), everyone else 1; the sender is the
-    registered name (a unit's several addresses together), else the address itself."""
-    who = sender_identity(settings, msg.sender)
-    if who is None:
-        return 1, msg.sender or ""
-    return (0 if who[1] == "provider" else 1), who[0]
 
 
 def submission_id(message_sha256: str, attachment_sha256: str) -> str:

@@ -20,7 +20,7 @@ def new_messages(engine: Engine, period: str, raws: list[RawMessage]) -> list[Ra
     """Drop messages already recorded or meant for a later month: a rerun does no work twice."""
     if not raws:
         return []
-    from bixue.warehouse.load import skippable_messages
+    from bixue.warehouse.seen import skippable_messages
 
     skip = skippable_messages(engine, period)
     return [r for r in raws if sha256(r.raw).hexdigest() not in skip]

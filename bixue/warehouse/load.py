@@ -21,18 +21,11 @@ from bixue.model import LandedMessage, Submission
 from bixue.warehouse.db import sql
 from bixue.warehouse.notices import sheets_json
 from bixue.warehouse.schema import facts
+from bixue.warehouse.seen import skippable_messages as skippable_messages  # re-exported
 
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def skippable_messages(engine: Engine, period: str) -> set[str]:
-    """Hashes of messages a run for `period` need not read: recorded, or for a later month."""
-    with engine.connect() as conn:
-        return {
-            row[0] for row in conn.execute(sql("select_skippable_messages"), {"period": period})
-        }
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,8 @@ def test_stages_on_the_process_runner_time_the_batches_and_the_workers_memory(
     assert found["runner"] == "process" and found["parse_workers"] == 2
     # the workers report to the run's own temporary Prefect server, not one each
     assert found["prefect_servers"] == 1
+    # the run's process waits for the workers without pandas or GX: batches come back rowless
+    assert found["imported_while_batches"] == []
     # Prefect got the home's settings before it read them: a slow server start is waited for
     assert found["prefect_startup_timeout_s"] == int(
         PREFECT_DEFAULTS["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]

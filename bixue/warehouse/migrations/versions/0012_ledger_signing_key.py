@@ -16,8 +16,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from bixue.forms.derive import project_key
-
     op.add_column("fact_ledger_signings", sa.Column("project_key", sa.Text(), nullable=True))
     # Rows loaded before this revision get the key the loader now derives (bixue.forms.derive).
     facts = sa.table(
@@ -32,6 +30,10 @@ def upgrade() -> None:
     rows = conn.execute(
         sa.select(facts.c.submission_id, facts.c.sheet, facts.c.excel_row, facts.c.project_name)
     ).all()
+    if not rows:
+        return  # a new warehouse: nothing to key, and the deriving code (pandas) not loaded
+    from bixue.forms.derive import project_key
+
     keyed = [
         {"s": r.submission_id, "h": r.sheet, "r": r.excel_row, "key": project_key(r.project_name)}
         for r in rows
