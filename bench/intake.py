@@ -54,6 +54,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _unit_mail(folder: Path, config_dir: Path) -> Path:
+    """A month's first mail (by file name) that a receipt answers: a registered unit's own,
+    with a workbook, not an auto-reply. The month also holds mail that rightly gets none
+    (strangers, auto-replies, the statistics office), and Maildir names are random."""
+    from bixue.config import Settings
+    from bixue.mail.message import parse_message
+
+    senders = {s for u in Settings(home=folder, config_dir=config_dir).units for s in u.senders}
+    for path in sorted(folder.iterdir()):
+        msg = parse_message(path.read_bytes())
+        workbook = any(a.kind == "xlsx" for a in msg.attachments)
+        if msg.sender in senders and workbook and not msg.auto_reply and not msg.problems:
+            return path
+    raise LookupError(f"{folder}: no unit's mail with a workbook")
+
+
 def _maildir(home: Path) -> Path:
     for folder in ("new", "cur", "tmp"):
         (home / "mailbox" / folder).mkdir(parents=True, exist_ok=True)
@@ -75,7 +91,7 @@ def measure(root: Path, runs: int = 2) -> dict[str, Any]:
     for _ in range(runs):  # interleaved, so the machine's load weighs on both alike
         idle.append(child("bench.intake", ["run", str(home), month.period], env))
         trivial.append(child("bench.intake", ["trivial", str(home)], env)[1])
-    mail = sorted((month.home / "mailbox" / "new").iterdir())[0]
+    mail = _unit_mail(month.home / "mailbox" / "new", month.config_dir)
     shutil.copy(mail, mailbox / "new" / mail.name)
     outbox = home / "outbox"
     before = len(list(outbox.glob("receipt-*.eml"))) if outbox.exists() else 0
@@ -131,7 +147,8 @@ def summary(report: dict[str, Any]) -> list[str]:
         f"= {i['idle_over_trivial']} × a trivial flow ({i['trivial_flow_s']:.2f} s, best of "
         f"{i['trivial_runs_s']}); loaded: {heavy}",
         f"intake after one new mail: {i['run_after_mail_s']:.2f} s, "
-        f"{i['receipts_after_mail']} receipt(s) in the outbox",
+        f"{i['receipts_after_mail']} receipt(s) in the outbox; the run's counts "
+        f"{i['run_after_mail_counts']}",
     ]
 
 
