@@ -85,6 +85,8 @@ def measure(root: Path, runs: int = 2) -> dict[str, Any]:
     month = generate_month(SCALES["realistic"], base / "month")
     env = child_env(month.config_dir, root / "prefect")
     home = base / "home"
+    if home.exists():  # a home left by an earlier bench already holds the new mail
+        shutil.rmtree(home)
     mailbox = _maildir(home)
     child("bench.intake", ["run", str(home), month.period], env)  # the warehouse created once
     idle, trivial = [], []

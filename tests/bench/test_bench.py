@@ -196,3 +196,16 @@ def test_bench_children_start_with_the_prefect_settings_bixue_sets(tmp_path: Pat
     for name, value in PREFECT_DEFAULTS.items():
         assert env[name] == value
     assert env["PREFECT_HOME"] == str(tmp_path / "prefect")
+
+
+def test_the_intake_measure_answers_its_new_mail_on_every_bench_in_the_same_root(
+    tmp_path: Path,
+) -> None:
+    """make bench reuses var/bench: a second bench must not find its new mail already read."""
+    from bench import intake
+
+    for _ in range(2):
+        found = intake.measure(tmp_path, runs=1)
+        assert found["receipts_after_mail"] == 1
+        assert found["run_after_mail_counts"]["messages"] == 1
+        assert found["idle_heavy_modules"] == []
