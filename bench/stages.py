@@ -337,9 +337,6 @@ def run(
     from bixue.scoring.service import score
     from flows.monthly_ingest import monthly_ingest
 
-    if runner != "process":  # inline, pandas is imported before the rows anyway
-        from bixue.warehouse.measures import measures
-
     imports["pipeline_s"] = round(time.perf_counter() - t, 4)
     imports["great_expectations_s"] = _gx_import_s(in_process=runner != "process")
     from bixue.config import Settings
@@ -378,8 +375,9 @@ def run(
     timer.count("load", rows_loaded, len(submissions))
     notices = _notices_sent(engine)
     timer.count("notices", notices, notices)
-    if runner == "process":  # after the flow: `bixue ingest` holds no pandas while it waits
-        from bixue.warehouse.measures import measures
+    # imported after the flow: `bixue ingest` holds no pandas while its workers work
+    from bixue.warehouse.measures import measures
+
     scoring = parse_period(quarter_of(period))
     found = timer.run("measures", lambda: measures(engine, settings, str(scoring)))
     timer.count("measures", len(found), len(settings.units))
